@@ -1,0 +1,57 @@
+# Paso a Paso: `make run` (the demo on http://127.0.0.1:8000) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install messages prepare lint format ci clean bench
+
+$(VENV)/.installed: requirements-dev.lock
+	@if [ -z "$(PYTHON)" ]; then echo "Falta Python 3.11: instale con  sudo apt-get install python3.11 python3.11-venv"; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
+		{ echo "Se necesita Python 3.11 (encontrado: $$($(PYTHON) --version)). Instale python3.11 y python3.11-venv."; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+		{ echo "Falta el módulo venv de Python: instale con  sudo apt-get install python3.11-venv"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	@$(MANAGE) compile_catalogue -v0 >/dev/null
+
+prepare: messages
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) collectstatic --noinput -v0
+
+run: prepare
+	$(MANAGE) seed_demo
+	@echo
+	@echo "Paso a Paso en http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API: /api/v1/docs, salud: /healthz)"
+	@echo "Ingrese con una de las cuentas de demostración de arriba. Ctrl+C detiene el sitio, el worker y beat."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker -Q short,media -c 2 --loglevel=WARNING --without-mingle --without-gossip & \
+	$(VENV)/bin/celery -A config beat --loglevel=WARNING & \
+	$(MANAGE) runserver $(HOST):$(PORT) --noreload
+
+test: messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: prepare
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

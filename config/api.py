@@ -1,0 +1,198 @@
+"""The one NinjaAPI, mounted at /api/v1/. Each app adds its Router here; one set of exception
+handlers gives every error the contract of ARCHITECTURE.md, in Spanish."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.errors import Throttled as NinjaThrottled
+
+from config.auth_api import router as auth_router
+from config.errors import DomainError
+
+api = NinjaAPI(
+    title="Paso a Paso API",
+    version="1",
+    description=(
+        "API de la plataforma Paso a Paso (Municipalidad Provincial de Cajamarca). "
+        "Autenticación: token Bearer de `POST /api/v1/auth/token` o la sesión del sitio. "
+        'Errores: `{"detail", "code", "errors"}` en español.'
+    ),
+    urls_namespace="api",
+    docs=Swagger(settings={"persistAuthorization": True}),
+)
+
+# Pydantic error type -> Spanish message. Anything not listed falls back to a generic sentence.
+VALIDATION_MESSAGES = {
+    "missing": "Este campo es obligatorio.",
+    "string_type": "Debe ser un texto.",
+    "string_too_short": "Es demasiado corto.",
+    "string_too_long": "Es demasiado largo.",
+    "string_pattern_mismatch": "No tiene el formato esperado.",
+    "int_type": "Debe ser un número entero.",
+    "int_parsing": "Debe ser un número entero.",
+    "int_from_float": "Debe ser un número entero.",
+    "float_type": "Debe ser un número.",
+    "float_parsing": "Debe ser un número.",
+    "decimal_parsing": "Debe ser un número.",
+    "bool_type": "Debe ser verdadero o falso.",
+    "bool_parsing": "Debe ser verdadero o falso.",
+    "date_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
+    "date_from_datetime_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
+    "date_type": "Debe ser una fecha con formato AAAA-MM-DD.",
+    "datetime_parsing": "Debe ser una fecha y hora ISO 8601.",
+    "datetime_from_date_parsing": "Debe ser una fecha y hora ISO 8601.",
+    "datetime_type": "Debe ser una fecha y hora ISO 8601.",
+    "uuid_parsing": "Debe ser un identificador UUID.",
+    "uuid_type": "Debe ser un identificador UUID.",
+    "list_type": "Debe ser una lista.",
+    "dict_type": "Debe ser un objeto.",
+    "model_type": "Debe ser un objeto.",
+    "model_attributes_type": "Debe ser un objeto.",
+    "too_short": "Tiene muy pocos elementos.",
+    "too_long": "Tiene demasiados elementos.",
+    "greater_than": "Es demasiado pequeño.",
+    "greater_than_equal": "Es demasiado pequeño.",
+    "less_than": "Es demasiado grande.",
+    "less_than_equal": "Es demasiado grande.",
+    "literal_error": "No es uno de los valores permitidos.",
+    "enum": "No es uno de los valores permitidos.",
+    "json_invalid": "El cuerpo de la solicitud no es JSON válido.",
+    "extra_forbidden": "Este campo no está permitido.",
+    "value_error": "El valor no es válido.",
+}
+PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _field_name(loc: list) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in PARAM_SOURCES:
+        source = parts.pop(0)
+        # a body schema parameter adds its own name before the field's: drop it
+        if source in {"body", "form"} and len(parts) > 1:
+            parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+def _spanish_message(error: dict) -> str:
+    kind = error.get("type", "")
+    if kind == "value_error":
+        # our own validators raise ValueError with a Spanish sentence
+        message = str(error.get("msg", ""))
+        return message.removeprefix("Value error, ") or VALIDATION_MESSAGES[kind]
+    return VALIDATION_MESSAGES.get(kind, "El valor no es válido.")
+
+
+def validation_errors_to_contract(errors: list[dict]) -> list[dict]:
+    return [
+        {"field": _field_name(e.get("loc", [])), "message": _spanish_message(e)} for e in errors
+    ]
+
+
+def _respond(request: HttpRequest, status: int, body: dict, headers: dict | None = None):
+    response = api.create_response(request, body, status=status)
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return _respond(request, exc.status, exc.as_dict(), exc.headers)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = validation_errors_to_contract(exc.errors)
+    if any(e.get("type") == "json_invalid" for e in exc.errors):
+        return _respond(
+            request,
+            400,
+            {"detail": "El cuerpo de la solicitud no es JSON válido.", "code": "invalid_json"},
+        )
+    return _respond(
+        request,
+        422,
+        {"detail": "Revise los datos enviados.", "code": "validation_error", "errors": errors},
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _respond(
+        request,
+        401,
+        {"detail": "Debe iniciar sesión o enviar un token válido.", "code": "not_authenticated"},
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return _respond(
+        request,
+        403,
+        {"detail": "No tiene permiso para realizar esta acción.", "code": "permission_denied"},
+    )
+
+
+@api.exception_handler(NinjaThrottled)
+def on_throttled(request, exc):
+    headers = {"Retry-After": str(int(exc.wait))} if getattr(exc, "wait", None) else None
+    return _respond(
+        request,
+        429,
+        {
+            "detail": "Demasiadas solicitudes. Espere un momento e intente de nuevo.",
+            "code": "throttled",
+        },
+        headers,
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _respond(request, 404, {"detail": "No se encontró lo que busca.", "code": "not_found"})
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _respond(
+        request,
+        403,
+        {"detail": "No tiene permiso para realizar esta acción.", "code": "permission_denied"},
+    )
+
+
+HTTP_ERROR_MESSAGES = {
+    400: ("La solicitud no es válida.", "bad_request"),
+    401: ("Debe iniciar sesión o enviar un token válido.", "not_authenticated"),
+    403: ("No tiene permiso para realizar esta acción.", "permission_denied"),
+    404: ("No se encontró lo que busca.", "not_found"),
+    405: ("Método no permitido.", "method_not_allowed"),
+    409: ("La operación entra en conflicto con el estado actual.", "conflict"),
+    413: ("El archivo es demasiado grande.", "payload_too_large"),
+    415: ("Tipo de contenido no admitido.", "unsupported_media_type"),
+}
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # ninja's own HttpErrors carry English text; ours are raised as DomainError instead.
+    if exc.status_code == 400 and "parse" in str(exc).lower():
+        detail, code = "El cuerpo de la solicitud no es válido.", "invalid_body"
+    else:
+        detail, code = HTTP_ERROR_MESSAGES.get(
+            exc.status_code, ("La solicitud no es válida.", "bad_request")
+        )
+    return _respond(request, exc.status_code, {"detail": detail, "code": code})
+
+
+def api_not_found(request):
+    """Any other path under /api/ answers in the error contract, not with the site's HTML 404."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": "No se encontró lo que busca.", "code": "not_found"}, status=404)
+
+
+api.add_router("/auth", auth_router)

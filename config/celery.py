@@ -1,0 +1,22 @@
+"""The Celery app. Queues: `short` (quick jobs, the default) and `media` (transcoding)."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_ready
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("pasoapaso")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue("short"), Queue("media")]
+app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _beat_on_start(sender=None, **kwargs) -> None:
+    """A fresh worker reports at once, so /healthz is green without waiting for beat."""
+    from config.tasks import worker_heartbeat_record
+
+    worker_heartbeat_record(name="worker", hostname=getattr(sender, "hostname", "") or "")

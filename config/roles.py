@@ -1,0 +1,53 @@
+"""The one table of roles: group name -> permissions ("app_label.codename").
+
+Applied after every `migrate`, so an issue grants a permission by adding a line here. A
+permission whose app has not migrated yet is picked up on a later post_migrate call of the same
+run (the handler runs once per app and is idempotent)."""
+
+from django.contrib.auth.models import Group, Permission
+
+STUDENTS = "Estudiantes"
+PRESENTERS = "Conductoras"
+TV_STAFF = "Personal TV"
+COACHES = "Coordinación"
+VALIDATORS = "Validación"
+CABINA_AGENTS = "Agentes de cabina"
+BACK_OFFICE = "Mesa de partes"
+
+ADMIN_ACCESS = "wagtailadmin.access_admin"
+
+ROLES: dict[str, list[str]] = {
+    STUDENTS: [],
+    PRESENTERS: [ADMIN_ACCESS],
+    TV_STAFF: [ADMIN_ACCESS],
+    COACHES: [ADMIN_ACCESS],
+    VALIDATORS: [ADMIN_ACCESS],
+    CABINA_AGENTS: [],
+    BACK_OFFICE: [ADMIN_ACCESS],
+}
+
+
+def roles_apply(**kwargs) -> None:
+    """Creates each group and grants exactly the permissions of the table that exist so far."""
+    wanted = {perm for perms in ROLES.values() for perm in perms}
+    found: dict[str, Permission] = {}
+    for perm in Permission.objects.select_related("content_type").filter(
+        codename__in={p.split(".", 1)[1] for p in wanted}
+    ):
+        found[f"{perm.content_type.app_label}.{perm.codename}"] = perm
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*[found[p] for p in perms if p in found])
+
+
+def user_has_role(user, *roles: str) -> bool:
+    """True for a superuser or a member of any of the given groups."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._role_names = cached
+    return bool(cached.intersection(roles))

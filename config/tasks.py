@@ -1,0 +1,20 @@
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+from config.models import WorkerHeartbeat
+
+
+def worker_heartbeat_record(*, name: str = "worker", hostname: str = "") -> WorkerHeartbeat:
+    beat, _ = WorkerHeartbeat.objects.update_or_create(
+        name=name,
+        defaults={"beat_at": timezone.now(), "hostname": hostname or socket.gethostname()},
+    )
+    return beat
+
+
+@shared_task(name="config.worker_heartbeat", queue="short", ignore_result=True)
+def worker_heartbeat_task(name: str = "worker") -> None:
+    """Proves a worker is consuming the queue: beat sends it every WORKER_HEARTBEAT_SECONDS."""
+    worker_heartbeat_record(name=name, hostname=worker_heartbeat_task.request.hostname or "")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LmsConfig(AppConfig):
+    name = "lms"
+    verbose_name = "Curso"
+    default_auto_field = "django.db.models.BigAutoField"
