@@ -35,7 +35,9 @@ PROGRAM_BODY = [
 ]
 
 
-def seed() -> list[str]:
+def seed_site_root() -> list[str]:
+    """The HomePage and the default Site. seed_demo runs this before every app's seed, so lower
+    apps can hang their pages under `Site.objects.get(is_default_site=True).root_page`."""
     created = []
     root = Page.get_first_root_node()
     home = HomePage.objects.first()
@@ -60,6 +62,13 @@ def seed() -> list[str]:
             site_name="Paso a Paso",
         )
         Page.objects.filter(depth=2).exclude(pk=home.pk).not_type(HomePage).delete()
+    return created
+
+
+def seed() -> list[str]:
+    """The rest of the site tree, after every app's seed."""
+    created = seed_site_root()
+    home = HomePage.objects.get()
     if not home.get_children().filter(slug="programa").exists():
         home.add_child(
             instance=StandardPage(

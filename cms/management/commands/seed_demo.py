@@ -20,6 +20,10 @@ class Command(BaseCommand):
     help = "Carga los datos de demostración (idempotente: una segunda ejecución no crea nada)."
 
     def handle(self, *args, **options):
+        from cms.seed import seed_site_root
+
+        with transaction.atomic():
+            seed_site_root()  # every app's pages hang under the home page
         for module_name in SEED_MODULES:
             if importlib.util.find_spec(module_name) is None:
                 continue
