@@ -4,13 +4,17 @@ import os
 
 from celery import Celery
 from celery.signals import worker_ready
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("pasoapaso")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue("short"), Queue("media")]
+# Each queue its own exchange and key: a bare Queue("media") would bind to the default
+# exchange with the default key and receive the "short" queue's messages too.
+app.conf.task_queues = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("short", "media")
+]
 app.autodiscover_tasks()
 
 
