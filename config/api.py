@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
 
+from broadcast.api import router as broadcast_router
 from config.auth_api import router as auth_router
 from config.errors import DomainError
 
@@ -196,3 +197,4 @@ def api_not_found(request):
 
 
 api.add_router("/auth", auth_router)
+api.add_router("/broadcast", broadcast_router)

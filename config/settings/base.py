@@ -208,7 +208,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
         "options": {"queue": "short", "expires": WORKER_HEARTBEAT_SECONDS},
     },
+    # Keeps the broadcast airings materialised to the rolling horizon (idempotent).
+    "broadcast-materialize": {
+        "task": "broadcast.materialize",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"queue": "short", "expires": 6 * 3600},
+    },
 }
+
+# --- Broadcast ----------------------------------------------------------------------------------
+BROADCAST_HORIZON_WEEKS = env_int("BROADCAST_HORIZON_WEEKS", 26)
+BROADCAST_PROGRAMME_TITLE = "Aprendiendo paso a paso"
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
