@@ -18,8 +18,32 @@ ADMIN_ACCESS = "wagtailadmin.access_admin"
 
 ROLES: dict[str, list[str]] = {
     STUDENTS: [],
-    PRESENTERS: [ADMIN_ACCESS],
-    TV_STAFF: [ADMIN_ACCESS],
+    PRESENTERS: [
+        ADMIN_ACCESS,
+        # "Mis episodios": plan their own episodes (the views check ownership)
+        "broadcast.plan_own_episodes",
+    ],
+    TV_STAFF: [
+        ADMIN_ACCESS,
+        # broadcast: channels, rules, airings (calendar: move/cancel), exceptions, episodes
+        "broadcast.add_channel",
+        "broadcast.change_channel",
+        "broadcast.view_channel",
+        "broadcast.add_slotrule",
+        "broadcast.change_slotrule",
+        "broadcast.delete_slotrule",
+        "broadcast.view_slotrule",
+        "broadcast.change_airing",
+        "broadcast.view_airing",
+        "broadcast.add_scheduleexception",
+        "broadcast.view_scheduleexception",
+        "broadcast.add_episode",
+        "broadcast.change_episode",
+        "broadcast.view_episode",
+        "broadcast.add_coursebroadcastsettings",
+        "broadcast.change_coursebroadcastsettings",
+        "broadcast.view_coursebroadcastsettings",
+    ],
     COACHES: [ADMIN_ACCESS],
     VALIDATORS: [ADMIN_ACCESS],
     CABINA_AGENTS: [],
