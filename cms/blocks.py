@@ -2,6 +2,8 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
+from tramites_bridge.blocks import ProcedureFormBlock
+
 
 class StandardStreamBlock(blocks.StreamBlock):
     """Content blocks for the site's own pages. Apps add their blocks here (the procedure form,
@@ -11,6 +13,7 @@ class StandardStreamBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label="Texto")
     image = ImageBlock(label="Imagen")
     document = DocumentChooserBlock(label="Documento", template="cms/blocks/document.html")
+    procedure_form = ProcedureFormBlock()
 
     class Meta:
         label = "Contenido"

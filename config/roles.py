@@ -47,7 +47,24 @@ ROLES: dict[str, list[str]] = {
     COACHES: [ADMIN_ACCESS],
     VALIDATORS: [ADMIN_ACCESS],
     CABINA_AGENTS: [],
-    BACK_OFFICE: [ADMIN_ACCESS],
+    BACK_OFFICE: [
+        ADMIN_ACCESS,
+        # the TUPA catalogue, its offices and the working-days calendar
+        "tramites_bridge.add_procedure",
+        "tramites_bridge.change_procedure",
+        "tramites_bridge.view_procedure",
+        "tramites_bridge.add_office",
+        "tramites_bridge.change_office",
+        "tramites_bridge.view_office",
+        "tramites_bridge.add_holiday",
+        "tramites_bridge.change_holiday",
+        "tramites_bridge.delete_holiday",
+        "tramites_bridge.view_holiday",
+        # the queue: read files, change their state, move them; the audit log is read-only
+        "tramites_bridge.view_submission",
+        "tramites_bridge.change_submission",
+        "tramites_bridge.view_auditentry",
+    ],
 }
 
 

@@ -117,6 +117,16 @@ API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 # --- Throttling: scope -> (failures allowed, window in seconds) ---------------------------------
 THROTTLE_RATES = {
     "login": (env_int("THROTTLE_LOGIN_LIMIT", 5), env_int("THROTTLE_LOGIN_WINDOW", 300)),
+    # failed tracking lookups (wrong code or DNI), per client and per code
+    "tramites_track": (
+        env_int("THROTTLE_TRAMITES_TRACK_LIMIT", 10),
+        env_int("THROTTLE_TRAMITES_TRACK_WINDOW", 60),
+    ),
+    # anonymous API submissions per client
+    "tramites_submit": (
+        env_int("THROTTLE_TRAMITES_SUBMIT_LIMIT", 30),
+        env_int("THROTTLE_TRAMITES_SUBMIT_WINDOW", 600),
+    ),
 }
 # An identifier alone (a username behind many IPs) may fail this many times the per-IP limit.
 THROTTLE_IDENTIFIER_FACTOR = env_int("THROTTLE_IDENTIFIER_FACTOR", 4)
@@ -219,6 +229,15 @@ CELERY_BEAT_SCHEDULE = {
 # --- Broadcast ----------------------------------------------------------------------------------
 BROADCAST_HORIZON_WEEKS = env_int("BROADCAST_HORIZON_WEEKS", 26)
 BROADCAST_PROGRAMME_TITLE = "Aprendiendo paso a paso"
+
+# --- Procedure bridge (tramites_bridge) ---------------------------------------------------------
+# Largest attachment a citizen may upload with a procedure form (PDF, JPEG or PNG).
+TRAMITES_MAX_UPLOAD_MB = env_int("TRAMITES_MAX_UPLOAD_MB", 5)
+CELERY_BEAT_SCHEDULE["tramites-purge-pending-uploads"] = {
+    "task": "tramites_bridge.purge_pending_uploads",
+    "schedule": crontab(hour=3, minute=30),
+    "options": {"queue": "short"},
+}
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,219 @@
+"""/api/v1/tramites/: the catalogue, anonymous submissions (multipart) and tracking."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Header, Router, Status
+
+from config.errors import NotFoundError, ValidationFailed
+from config.schemas import Error
+from config.throttling import client_ip, throttle_check, throttle_hit
+from tramites_bridge.intake import form_errors_to_contract, intake_submission
+from tramites_bridge.models import Channel, Procedure, Submission
+from tramites_bridge.selectors import TrackingResult, procedure_by_code, procedures_active
+from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup
+
+from .schemas import (
+    FormFieldOut,
+    ProcedureDetailOut,
+    ProcedureSummaryOut,
+    SubmissionCreatedOut,
+    TrackingOut,
+)
+
+router = Router(tags=["Trámites"])
+SUBMIT_SCOPE = "tramites_submit"
+
+
+def _summary(procedure: Procedure) -> dict:
+    return {
+        "code": procedure.tupa_code,
+        "name": procedure.name,
+        "fee": procedure.fee,
+        "deadline_days": procedure.deadline_days,
+        "office": procedure.office.name,
+        "silence_rule": procedure.silence_rule,
+    }
+
+
+@router.get("/procedures", response=list[ProcedureSummaryOut], summary="Procedimientos del TUPA")
+def list_procedures(request: HttpRequest):
+    return [_summary(p) for p in procedures_active()]
+
+
+@router.get(
+    "/procedures/{code}",
+    response={200: ProcedureDetailOut, 404: Error},
+    summary="Un procedimiento con los campos de su formulario",
+)
+def get_procedure(request: HttpRequest, code: str):
+    procedure = procedure_by_code(code)
+    if procedure is None:
+        raise NotFoundError("No existe un procedimiento activo con ese código TUPA.")
+    return {
+        **_summary(procedure),
+        "description": procedure.description,
+        "requirements": procedure.requirement_list,
+        "fields": [
+            FormFieldOut(
+                name=f.name,
+                label=f.label,
+                type=f.kind,
+                required=f.required,
+                help_text=f.help_text,
+                choices=f.choice_list,
+            )
+            for f in procedure.fields.all()
+        ],
+    }
+
+
+SUBMISSION_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["procedure", "dni", "nombres", "apellidos", "consentimiento"],
+                "properties": {
+                    "procedure": {"type": "string", "description": "Código TUPA, p. ej. LF-01"},
+                    "dni": {"type": "string", "pattern": "^[0-9]{8}$"},
+                    "nombres": {"type": "string"},
+                    "apellidos": {"type": "string"},
+                    "email": {"type": "string", "format": "email"},
+                    "telefono": {"type": "string"},
+                    "consentimiento": {
+                        "type": "boolean",
+                        "description": "Consentimiento del aviso de privacidad (Ley 29733).",
+                    },
+                },
+                "additionalProperties": {
+                    "description": (
+                        "Un campo por cada campo del formulario del procedimiento, con su "
+                        "`name` (ver GET /procedures/{code}); los archivos como partes de "
+                        "archivo (PDF, JPG o PNG)."
+                    ),
+                    "oneOf": [{"type": "string"}, {"type": "string", "format": "binary"}],
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/submissions",
+    response={
+        201: SubmissionCreatedOut,
+        200: SubmissionCreatedOut,
+        409: Error,
+        422: Error,
+        429: Error,
+    },
+    summary="Presentar un trámite",
+    description=(
+        "Abierto a ciudadanos sin cuenta (limitado por IP). Multipart. La cabecera "
+        "`Idempotency-Key` es obligatoria: repetir la misma clave devuelve el primer trámite "
+        "(200) en vez de crear otro. 422 con un elemento en `errors` por cada campo inválido."
+    ),
+    openapi_extra={"requestBody": SUBMISSION_REQUEST_BODY},
+)
+def create_submission(
+    request: HttpRequest,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    ip = client_ip(request)
+    identifier = f"client:{ip}"
+    throttle_check(
+        scope=SUBMIT_SCOPE,
+        ip=ip,
+        identifier=identifier,
+        detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
+    )
+    key = (idempotency_key or "").strip()
+    errors = []
+    if not 8 <= len(key) <= 80:
+        errors.append(
+            {
+                "field": "Idempotency-Key",
+                "message": (
+                    "Envíe una cabecera Idempotency-Key de 8 a 80 caracteres (p. ej. un UUID)."
+                ),
+            }
+        )
+    procedure = procedure_by_code(request.POST.get("procedure", ""))
+    if procedure is None:
+        errors.append(
+            {"field": "procedure", "message": "No existe un procedimiento activo con ese código."}
+        )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
+    result = intake_submission(
+        procedure=procedure,
+        data=request.POST,
+        files=request.FILES,
+        idempotency_key=f"api:{key}",
+        channel=Channel.API,
+        ip=ip,
+    )
+    if result.submission is None:
+        raise ValidationFailed(errors=form_errors_to_contract(result.form))
+    return Status(201 if result.created else 200, _created_out(request, result.submission))
+
+
+def _created_out(request: HttpRequest, submission: Submission) -> dict:
+    return {
+        "code": submission.code,
+        "code_display": submission.display_code,
+        "procedure": submission.procedure.tupa_code,
+        "status": submission.status,
+        "status_label": submission.get_status_display(),
+        "office": submission.office.name,
+        "fee": submission.fee,
+        "due_date": submission.due_date,
+        "created_at": submission.created_at,
+        "receipt_url": request.build_absolute_uri(f"/tramites/constancia/{submission.code}/"),
+    }
+
+
+@router.get(
+    "/track/{code}",
+    response={200: TrackingOut, 404: Error, 429: Error},
+    summary="Seguimiento de un trámite",
+    description=(
+        "El código se acepta en mayúsculas o minúsculas, con o sin guion; I y L se leen como 1 "
+        "y O como 0. Un código o un DNI equivocados reciben la misma respuesta 404. Tras "
+        f"{settings.THROTTLE_RATES['tramites_track'][0]} consultas fallidas en un minuto desde "
+        "un cliente (o para un código) se responde 429."
+    ),
+)
+def track_submission(request: HttpRequest, code: str, dni: str = ""):
+    result = tracking_lookup(code=code, dni=dni, ip=client_ip(request))
+    if result is None:
+        raise NotFoundError(NOT_FOUND_MESSAGE, code="not_found")
+    return tracking_out(result)
+
+
+def tracking_out(result: TrackingResult) -> dict:
+    s = result.submission
+    return {
+        "code": s.code,
+        "code_display": s.display_code,
+        "procedure": f"{s.procedure.tupa_code} · {s.procedure.name}",
+        "status": s.status,
+        "status_label": s.get_status_display(),
+        "office": s.office.name,
+        "due_date": s.due_date,
+        "overdue": result.overdue,
+        "what_to_do": result.todo,
+        "timeline": [
+            {
+                "status": e.status,
+                "status_label": e.get_status_display(),
+                "office": e.office.name,
+                "note": e.note,
+                "at": e.created_at,
+            }
+            for e in result.events
+        ],
+    }
