@@ -116,12 +116,13 @@ def feed_fingerprint(
     )
     row = qs.aggregate(
         n=Count("id", distinct=True),
-        airing=Max("updated_at"),
-        episode=Max("episode__updated_at"),
-        lesson=Max("episode__lesson__last_published_at"),
-        chan=Max("channel__updated_at"),
+        m_airing=Max("updated_at"),
+        m_episode=Max("episode__updated_at"),
+        m_lesson=Max("episode__lesson__last_published_at"),
+        m_channel=Max("channel__updated_at"),
     )
-    stamps = [row[k] for k in ("airing", "episode", "lesson", "chan") if row[k] is not None]
+    keys = ("m_airing", "m_episode", "m_lesson", "m_channel")
+    stamps = [row[k] for k in keys if row[k] is not None]
     return row["n"], max(stamps) if stamps else None
 
 
