@@ -67,6 +67,16 @@ ROLES: dict[str, list[str]] = {
     ],
 }
 
+# media_pipeline: the staff who make and review the programme's material share one library of
+# assets (upload, follow the jobs, retry, rename); nobody deletes an original from the admin.
+MEDIA_STAFF_PERMISSIONS = [
+    "media_pipeline.add_mediaasset",
+    "media_pipeline.change_mediaasset",
+    "media_pipeline.view_mediaasset",
+]
+for _role in (PRESENTERS, TV_STAFF, COACHES, VALIDATORS):
+    ROLES[_role] = ROLES[_role] + MEDIA_STAFF_PERMISSIONS
+
 
 def roles_apply(**kwargs) -> None:
     """Creates each group and grants exactly the permissions of the table that exist so far."""

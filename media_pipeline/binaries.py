@@ -1,6 +1,6 @@
 """Which ffmpeg and ffprobe this installation runs: FFMPEG_BINARY/FFPROBE_BINARY when set, else
 Debian's on PATH, else the ffmpeg shipped in the imageio-ffmpeg wheel (which has no ffprobe:
-probing then goes through ffmpeg itself, see probe.py)."""
+probing then goes through ffmpeg itself, see ffmpeg.probe)."""
 
 import functools
 import re

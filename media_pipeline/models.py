@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -61,6 +63,10 @@ class MediaAsset(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField("en cola desde", null=True, blank=True, db_index=True)
+    # Which run owns the job now: a run that finds another live token steps aside, and a
+    # run that lost its token (the sweeper gave the job to another) does not write results.
+    job_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = "material audiovisual"
@@ -74,6 +80,10 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
 
 
 class Rendition(models.Model):
@@ -104,3 +114,47 @@ class Rendition(models.Model):
     @property
     def size_mb(self) -> float:
         return self.size_bytes / 1_000_000
+
+
+class UploadSession(models.Model):
+    """A resumable upload in progress: chunks arrive in order (Content-Range), each stored as its
+    own object through the storage API, so a dropped connection loses at most one chunk and any
+    web process can take the next one. On the last byte the chunks become one original."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Abierta"
+        COMPLETE = "complete", "Completa"
+        CANCELLED = "cancelled", "Cancelada"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField("título", max_length=255)
+    filename = models.CharField("nombre del archivo", max_length=255)
+    size = models.BigIntegerField("tamaño total (bytes)")
+    offset = models.BigIntegerField("bytes recibidos", default=0)
+    kind = models.CharField(max_length=10, choices=MediaAsset.Kind.choices, blank=True)
+    parts = models.JSONField(default=list, help_text="[[inicio, longitud, nombre], ...]")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="media_upload_sessions",
+    )
+    asset = models.ForeignKey(
+        MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "subida por partes"
+        verbose_name_plural = "subidas por partes"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__lte=models.F("size")), name="upload_offset_within_size"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.offset}/{self.size})"

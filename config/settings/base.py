@@ -180,6 +180,31 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
 FFPROBE_BINARY = env_str("FFPROBE_BINARY")
 
+# --- Media pipeline -----------------------------------------------------------------------------
+# Largest original accepted, by the API, the admin and resumable uploads (413 above it).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 4 * 1024**3)
+# Largest single chunk of a resumable upload (the client picks any size up to this).
+MEDIA_UPLOAD_CHUNK_MAX_BYTES = env_int("MEDIA_UPLOAD_CHUNK_MAX_BYTES", 16 * 1024**2)
+# An unfinished resumable upload is kept this long after its last chunk, then removed.
+MEDIA_UPLOAD_SESSION_HOURS = env_int("MEDIA_UPLOAD_SESSION_HOURS", 72)
+# "direct" (Django streams), "x-accel" (nginx X-Accel-Redirect) or "signed-url" (S3 redirect).
+MEDIA_SERVE_MODE = env_str("MEDIA_SERVE_MODE", "direct")
+MEDIA_X_ACCEL_PREFIX = env_str("MEDIA_X_ACCEL_PREFIX", "/protected-media/")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 3600)
+# Local scratch space where ffmpeg reads the original and writes outputs before they move
+# into storage (workers may not share a disk with the web tier).
+MEDIA_WORK_DIR = Path(env_str("MEDIA_WORK_DIR", str(VAR_DIR / "media-work")))
+# Free space kept aside beyond the estimated outputs before a job may start.
+MEDIA_FREE_SPACE_RESERVE_BYTES = env_int("MEDIA_FREE_SPACE_RESERVE_BYTES", 200 * 1024**2)
+MEDIA_X264_PRESET = env_str("MEDIA_X264_PRESET", "veryfast")
+# Progress, ETA and heartbeat are written at most this often while ffmpeg runs.
+MEDIA_PROGRESS_INTERVAL_SECONDS = float(env_str("MEDIA_PROGRESS_INTERVAL_SECONDS", "2"))
+# A running job whose heartbeat is older than this is presumed dead and queued again.
+MEDIA_HEARTBEAT_STALE_SECONDS = env_int("MEDIA_HEARTBEAT_STALE_SECONDS", 120)
+# After this many interrupted attempts a job fails instead of being queued again.
+MEDIA_MAX_ATTEMPTS = env_int("MEDIA_MAX_ATTEMPTS", 3)
+MEDIA_SWEEP_SECONDS = env_int("MEDIA_SWEEP_SECONDS", 60)
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_FOLDER = Path(env_str("CELERY_BROKER_FOLDER", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -217,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.worker_heartbeat",
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
         "options": {"queue": "short", "expires": WORKER_HEARTBEAT_SECONDS},
+    },
+    "media-sweep-stale-jobs": {
+        "task": "media_pipeline.sweep_stale",
+        "schedule": float(MEDIA_SWEEP_SECONDS),
+        "options": {"queue": "short", "expires": MEDIA_SWEEP_SECONDS},
     },
     # Keeps the broadcast airings materialised to the rolling horizon (idempotent).
     "broadcast-materialize": {

@@ -1,0 +1,836 @@
+"""Every write of the media pipeline: creating assets from uploads (whole or resumable), queueing,
+probing, transcoding, retrying and sweeping stale jobs. The admin, the API, the command, the
+seed and other apps all come through here, so they behave the same."""
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from config.errors import ConflictError, PayloadTooLarge, ValidationFailed
+from media_pipeline import ffmpeg
+from media_pipeline.models import MediaAsset, Rendition, UploadSession
+from media_pipeline.profiles import BUDGET_TOLERANCE
+
+logger = logging.getLogger(__name__)
+
+Status = MediaAsset.Status
+HASH_CHUNK = 1024 * 1024
+# Share of the progress bar that belongs to ffmpeg; the rest is checking and storing outputs.
+TRANSCODE_SHARE = 95
+
+
+def _too_large_message() -> str:
+    limit_gb = settings.MEDIA_MAX_UPLOAD_BYTES / 1024**3
+    limit = (
+        f"{limit_gb:.0f} GB"
+        if limit_gb >= 1
+        else f"{settings.MEDIA_MAX_UPLOAD_BYTES // 1024**2} MB"
+    )
+    return (
+        f"El archivo es demasiado grande: el máximo permitido es {limit}. "
+        "Corte la grabación en partes más pequeñas o consulte al personal de TV."
+    )
+
+
+def check_upload_size(size: int) -> None:
+    """Raises PayloadTooLarge (413, Spanish) above MEDIA_MAX_UPLOAD_BYTES."""
+    if size > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(_too_large_message(), code="file_too_large")
+
+
+def _looks_like_pdf(head: bytes) -> bool:
+    return head.lstrip()[:5] == b"%PDF-"
+
+
+def _safe_filename(name: str) -> str:
+    base = os.path.basename(name or "") or "archivo"
+    try:
+        return get_valid_filename(base)[:200]
+    except Exception:  # noqa: BLE001 - a name made only of symbols
+        return "archivo"
+
+
+# --- creating assets ----------------------------------------------------------------------------
+def asset_create_from_upload(
+    *, file: File, title: str, uploaded_by, kind: str | None = None
+) -> MediaAsset:
+    """Stores `file` as a new asset's original and queues its processing after commit.
+
+    Same content as an existing asset (same sha256) returns that asset untouched, with
+    `asset.deduplicated = True`, and nothing is stored or processed again. Documents (PDF) are
+    stored and ready at once; they are not transcoded."""
+    size = file.size if file.size is not None else 0
+    check_upload_size(size)
+    digest = hashlib.sha256()
+    head = b""
+    if hasattr(file, "seek"):
+        file.seek(0)
+    for chunk in file.chunks(HASH_CHUNK):
+        if len(head) < 16:
+            head += chunk[:16]
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    title = (title or "").strip() or os.path.splitext(os.path.basename(file.name or ""))[0]
+    if not title:
+        raise ValidationFailed(errors=[{"field": "title", "message": "Escriba un título."}])
+
+    existing = MediaAsset.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        existing.deduplicated = True
+        return existing
+
+    filename = _safe_filename(file.name or title)
+    is_pdf = _looks_like_pdf(head) or filename.lower().endswith(".pdf")
+    if kind == MediaAsset.Kind.DOCUMENT and not _looks_like_pdf(head):
+        raise ValidationFailed(
+            "Solo se aceptan documentos PDF.",
+            errors=[{"field": "file", "message": "Solo se aceptan documentos PDF."}],
+        )
+    if kind is None:
+        kind = MediaAsset.Kind.DOCUMENT if is_pdf and _looks_like_pdf(head) else ""
+    if hasattr(file, "seek"):
+        file.seek(0)
+
+    asset = MediaAsset(
+        title=title[:255],
+        original_filename=filename,
+        original_size=size,
+        sha256=sha256,
+        kind=kind or MediaAsset.Kind.VIDEO,  # probing settles video vs audio
+        uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+    )
+    if kind == MediaAsset.Kind.DOCUMENT:
+        asset.status = Status.READY
+        asset.progress = 100
+        asset.finished_at = timezone.now()
+    asset.original.save(filename, file, save=False)
+    try:
+        with transaction.atomic():
+            asset.save()
+    except IntegrityError:
+        # The same content finished uploading in another request meanwhile.
+        asset.original.storage.delete(asset.original.name)
+        existing = MediaAsset.objects.get(sha256=sha256)
+        existing.deduplicated = True
+        return existing
+    asset.deduplicated = False
+    if asset.status == Status.UPLOADED:
+        asset_id = asset.pk
+        transaction.on_commit(lambda: asset_queue(asset_id=asset_id))
+    return asset
+
+
+# --- queueing -----------------------------------------------------------------------------------
+def _is_stale(asset: MediaAsset, now=None) -> bool:
+    now = now or timezone.now()
+    beat = asset.heartbeat_at or asset.started_at
+    return beat is None or now - beat > timedelta(seconds=settings.MEDIA_HEARTBEAT_STALE_SECONDS)
+
+
+def asset_queue(*, asset_id: int) -> None:
+    """Sends the asset to the next step it needs, unless it is finished or a live run already
+    has it. Safe to call any number of times (another app calls it when a recording is
+    attached)."""
+    from media_pipeline import tasks
+
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
+        if asset is None or asset.is_finished:
+            return
+        running = asset.status in (Status.PROBING, Status.TRANSCODING)
+        if running and not _is_stale(asset):
+            return
+        if asset.status in (Status.UPLOADED, Status.PROBING):
+            task = tasks.probe_asset_task
+            if asset.status == Status.PROBING:
+                asset.status = Status.UPLOADED
+        else:
+            task = tasks.transcode_asset_task
+            asset.status = Status.QUEUED
+        asset.job_token = ""
+        asset.queued_at = timezone.now()
+        asset.save(update_fields=["status", "job_token", "queued_at", "updated_at"])
+        transaction.on_commit(lambda: task.delay(asset_id))
+
+
+def asset_retry(*, asset: MediaAsset, by) -> MediaAsset:
+    """Starts a failed asset again from probing. Only a failed asset can be retried."""
+    with transaction.atomic():
+        locked = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+        if locked.status != Status.FAILED:
+            raise ConflictError(
+                "Solo se puede reintentar un material cuyo procesamiento falló.",
+                code="not_failed",
+            )
+        locked.status = Status.UPLOADED
+        locked.progress = 0
+        locked.eta_seconds = None
+        locked.error_message = ""
+        locked.error_detail = ""
+        locked.attempts = 0
+        locked.job_token = ""
+        locked.heartbeat_at = None
+        locked.started_at = None
+        locked.finished_at = None
+        locked.save()
+        logger.info("media asset %s retried by user %s", locked.pk, getattr(by, "pk", None))
+        asset_id = locked.pk
+        transaction.on_commit(lambda: asset_queue(asset_id=asset_id))
+    return locked
+
+
+def _fail(asset_id: int, token: str | None, message: str, detail: str = "") -> None:
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+        if token is not None and asset.job_token != token:
+            return  # another run owns the job now
+        asset.status = Status.FAILED
+        asset.error_message = message
+        asset.error_detail = detail[-ffmpeg.STDERR_TAIL_CHARS :]
+        asset.eta_seconds = None
+        asset.queue_position = None
+        asset.job_token = ""
+        asset.finished_at = timezone.now()
+        asset.save()
+
+
+# --- local copies of originals ------------------------------------------------------------------
+def _work_dir(asset_id: int) -> Path:
+    return Path(settings.MEDIA_WORK_DIR) / f"asset-{asset_id}"
+
+
+def _local_path(storage: Storage, name: str, work: Path) -> str:
+    """A path ffmpeg can read: the file itself on a local disk, else a copy in `work`."""
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        target = work / ("original" + Path(name).suffix)
+        with storage.open(name, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, HASH_CHUNK)
+        return str(target)
+
+
+# --- probing ------------------------------------------------------------------------------------
+def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset | None:
+    """uploaded -> probing -> queued (and the transcode task sent), or failed with a Spanish
+    reason. Returns early when the asset is past probing or a live run is probing it."""
+    from media_pipeline import tasks
+
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
+        if asset is None:
+            return None
+        if asset.status == Status.PROBING and not _is_stale(asset):
+            return asset
+        if asset.status not in (Status.UPLOADED, Status.PROBING):
+            return asset
+        now = timezone.now()
+        asset.status = Status.PROBING
+        asset.job_token = token
+        asset.heartbeat_at = now
+        asset.started_at = now
+        asset.save(
+            update_fields=["status", "job_token", "heartbeat_at", "started_at", "updated_at"]
+        )
+
+    work = _work_dir(asset_id)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        storage, name = asset.original.storage, asset.original.name
+        if not name or not storage.exists(name):
+            _fail(asset_id, token, "No se encontró el archivo original en el almacenamiento.")
+            return MediaAsset.objects.get(pk=asset_id)
+        source = _local_path(storage, name, work)
+        try:
+            info = ffmpeg.probe(source, use_ffprobe=use_ffprobe)
+            ok, tail = ffmpeg.decodes_to_the_end(source, info.duration or 0)
+            if not ok:
+                raise ffmpeg.ProbeError(ffmpeg.TRUNCATED, tail)
+        except ffmpeg.ProbeError as exc:
+            _fail(asset_id, token, exc.message, exc.detail)
+            return MediaAsset.objects.get(pk=asset_id)
+        except Exception as exc:  # noqa: BLE001 - a crash in probing must not lose the job
+            logger.exception("probing media asset %s failed", asset_id)
+            _fail(asset_id, token, ffmpeg.NOT_MEDIA, repr(exc))
+            return MediaAsset.objects.get(pk=asset_id)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+        if asset.job_token != token:
+            return asset
+        asset.kind = info.kind
+        asset.duration_seconds = info.duration
+        asset.width = info.width
+        asset.height = info.height
+        asset.frame_rate = info.frame_rate
+        asset.video_codec = info.video_codec[:50]
+        asset.audio_codec = info.audio_codec[:50]
+        asset.bitrate = info.bitrate
+        asset.status = Status.QUEUED
+        asset.queued_at = timezone.now()
+        asset.job_token = ""
+        asset.save()
+        transaction.on_commit(lambda: tasks.transcode_asset_task.delay(asset_id))
+    return asset
+
+
+# --- transcoding --------------------------------------------------------------------------------
+def _rendition_dir(asset: MediaAsset) -> str:
+    return f"media/renditions/{asset.pk}"
+
+
+def _storage_move(storage: Storage, source: str, target: str) -> str:
+    """Moves a stored file to its final name: an atomic rename on a local disk, a copy and
+    delete elsewhere (object stores have no rename). Returns the final name."""
+    try:
+        src_path, dst_path = storage.path(source), storage.path(target)
+    except NotImplementedError:
+        with storage.open(source, "rb") as handle:
+            final = storage.save(target, handle)
+        storage.delete(source)
+        return final
+    final = storage.get_available_name(target)
+    dst_path = storage.path(final)
+    os.makedirs(os.path.dirname(dst_path), exist_ok=True)
+    os.replace(src_path, dst_path)
+    return final
+
+
+def _clean_leftovers(storage: Storage, asset: MediaAsset) -> None:
+    """Deletes stored files of this asset's renditions folder that no rendition row points to:
+    what a run killed before its final commit left behind."""
+    keep = set(asset.renditions.values_list("file", flat=True))
+    folder = _rendition_dir(asset)
+    try:
+        dirs, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    for sub in dirs:
+        try:
+            _, sub_files = storage.listdir(f"{folder}/{sub}")
+        except (FileNotFoundError, OSError):
+            continue
+        for name in sub_files:
+            full = f"{folder}/{sub}/{name}"
+            if full not in keep:
+                storage.delete(full)
+    for name in files:
+        full = f"{folder}/{name}"
+        if full not in keep:
+            storage.delete(full)
+
+
+def _free_bytes(path: Path) -> int:
+    path.mkdir(parents=True, exist_ok=True)
+    return shutil.disk_usage(path).free
+
+
+def _check_free_space(plan: ffmpeg.LadderPlan, work: Path, storage: Storage) -> str | None:
+    """A Spanish message when there is not room for the outputs, else None."""
+    needed = sum(o.profile.estimated_bytes(plan.duration) for o in plan.outputs)
+    needed += settings.MEDIA_FREE_SPACE_RESERVE_BYTES
+    places = [work]
+    with contextlib.suppress(NotImplementedError):
+        places.append(Path(storage.path("media")))
+    for place in places:
+        free = _free_bytes(place)
+        if free < needed:
+            return (
+                "No hay espacio libre suficiente en el servidor para procesar este material: "
+                f"se necesitan unos {needed / 1_000_000:.0f} MB y quedan "
+                f"{free / 1_000_000:.0f} MB. Avise al personal técnico; cuando libere espacio, "
+                "use «Reintentar»."
+            )
+    return None
+
+
+def _sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _ProgressWriter:
+    """Writes progress, ETA and the heartbeat at most every MEDIA_PROGRESS_INTERVAL_SECONDS,
+    only while this run still owns the job (else it aborts ffmpeg)."""
+
+    def __init__(self, asset_id: int, token: str, duration: float) -> None:
+        self.asset_id = asset_id
+        self.token = token
+        self.duration = duration or 0
+        self.last_write = 0.0
+        self.interval = settings.MEDIA_PROGRESS_INTERVAL_SECONDS
+
+    def __call__(self, out_time: float, elapsed: float) -> None:
+        now = time.monotonic()
+        if now - self.last_write < self.interval:
+            return
+        self.last_write = now
+        fraction = min(out_time / self.duration, 1.0) if self.duration else 0.0
+        eta = int(elapsed * (1 - fraction) / fraction) if fraction > 0.01 else None
+        updated = MediaAsset.objects.filter(pk=self.asset_id, job_token=self.token).update(
+            progress=min(int(fraction * TRANSCODE_SHARE), TRANSCODE_SHARE),
+            eta_seconds=eta,
+            heartbeat_at=timezone.now(),
+        )
+        if not updated:
+            raise ffmpeg.Aborted
+
+
+def _verify_output(out: ffmpeg.PlannedOutput, path: str, source_duration: float) -> dict:
+    """Reads the output back; raises ProbeError with a Spanish reason if it is wrong."""
+    profile = out.profile
+    size = os.path.getsize(path)
+    if size == 0:
+        raise ffmpeg.ProbeError(f"La versión «{profile.label}» salió vacía.")
+    if profile.kind == "image":
+        return {"size_bytes": size, "width": out.width, "height": out.height}
+    info = ffmpeg.probe(path)
+    if source_duration and (info.duration or 0) < source_duration * 0.9:
+        raise ffmpeg.ProbeError(
+            ffmpeg.TRUNCATED,
+            f"{profile.key}: {info.duration:.2f} s de {source_duration:.2f} s",
+        )
+    ceiling = profile.size_ceiling_bytes(info.duration or source_duration)
+    if ceiling is not None and size > ceiling:
+        raise ffmpeg.ProbeError(
+            f"La versión «{profile.label}» pesa {profile.mb_per_hour(size, info.duration):.0f} MB "
+            f"por hora y supera su límite de {profile.budget_mb_per_hour:.0f} MB por hora "
+            f"(tolerancia {BUDGET_TOLERANCE:.0%}).",
+            f"{profile.key}: {size} bytes > {ceiling}",
+        )
+    return {
+        "size_bytes": size,
+        "width": info.width,
+        "height": info.height,
+        "duration_seconds": info.duration,
+        "bitrate": info.bitrate,
+    }
+
+
+def asset_transcode(*, asset_id: int) -> MediaAsset | None:
+    """queued -> transcoding -> ready (one rendition per planned profile), or failed.
+
+    Idempotent: returns early when the asset is ready, failed, or being transcoded by a run
+    whose heartbeat is fresh. A stale run's job is taken over; its leftovers are removed. The
+    renditions appear in one transaction, so there is never a half set."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
+        if asset is None:
+            return None
+        if asset.status in (Status.UPLOADED, Status.PROBING):
+            pass  # probing first (below, outside the lock)
+        elif asset.status != Status.QUEUED and not (
+            asset.status == Status.TRANSCODING and _is_stale(asset)
+        ):
+            return asset
+        else:
+            if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
+                asset.status = Status.FAILED
+                asset.error_message = (
+                    f"El procesamiento se interrumpió {asset.attempts} veces sin terminar. "
+                    "Revise el archivo y use «Reintentar»."
+                )
+                asset.job_token = ""
+                asset.eta_seconds = None
+                asset.finished_at = timezone.now()
+                asset.save()
+                return asset
+            now = timezone.now()
+            asset.status = Status.TRANSCODING
+            asset.job_token = token
+            asset.attempts += 1
+            asset.started_at = now
+            asset.heartbeat_at = now
+            asset.progress = 0
+            asset.eta_seconds = None
+            asset.queue_position = None
+            asset.save()
+    if asset.status in (Status.UPLOADED, Status.PROBING):
+        # Reached the media queue before probing (e.g. requeued by hand): probe now; probing
+        # queues the transcode when it succeeds.
+        return asset_probe(asset_id=asset_id)
+
+    storage = asset.original.storage
+    work = _work_dir(asset_id)
+    shutil.rmtree(work, ignore_errors=True)  # a killed run's scratch files
+    work.mkdir(parents=True, exist_ok=True)
+    stored: list[str] = []
+    try:
+        _clean_leftovers(storage, asset)
+        info = ffmpeg.ProbeResult(
+            duration=asset.duration_seconds,
+            has_video=asset.kind == MediaAsset.Kind.VIDEO and bool(asset.width),
+            has_audio=bool(asset.audio_codec),
+            width=asset.width,
+            height=asset.height,
+            frame_rate=asset.frame_rate,
+        )
+        plan = ffmpeg.plan_ladder(info)
+        if not plan.outputs:
+            _fail(asset_id, token, ffmpeg.NO_STREAMS)
+            return MediaAsset.objects.get(pk=asset_id)
+        problem = _check_free_space(plan, work, storage)
+        if problem:
+            _fail(asset_id, token, problem)
+            return MediaAsset.objects.get(pk=asset_id)
+        source = _local_path(storage, asset.original.name, work)
+        outputs = {
+            o.profile.key: str(work / f"{o.profile.key}.{o.profile.extension}")
+            for o in plan.outputs
+        }
+        args = ffmpeg.ladder_command(source, plan, outputs, preset=settings.MEDIA_X264_PRESET)
+        writer = _ProgressWriter(asset_id, token, plan.duration)
+        try:
+            ffmpeg.run_with_progress(args, on_progress=writer, cwd=str(work))
+        except ffmpeg.Aborted:
+            return MediaAsset.objects.get(pk=asset_id)
+        except ffmpeg.FfmpegFailed as exc:
+            _fail(
+                asset_id,
+                token,
+                "ffmpeg no pudo convertir el archivo: puede estar dañado o usar un formato no "
+                "admitido. El detalle técnico está abajo; use «Reintentar» después de revisarlo.",
+                exc.stderr_tail,
+            )
+            return MediaAsset.objects.get(pk=asset_id)
+
+        checked = {}
+        for out in plan.outputs:
+            try:
+                checked[out.profile.key] = _verify_output(
+                    out, outputs[out.profile.key], plan.duration
+                )
+            except ffmpeg.ProbeError as exc:
+                _fail(asset_id, token, exc.message, exc.detail)
+                return MediaAsset.objects.get(pk=asset_id)
+        MediaAsset.objects.filter(pk=asset_id, job_token=token).update(
+            progress=TRANSCODE_SHARE + 2, eta_seconds=5, heartbeat_at=timezone.now()
+        )
+
+        # Store under temporary names, then move: a reader never sees a half-written file.
+        folder = f"{_rendition_dir(asset)}/{token[:12]}"
+        finals: dict[str, str] = {}
+        slug = re.sub(r"[^a-z0-9]+", "-", asset.title.lower()).strip("-")[:40] or "material"
+        for out in plan.outputs:
+            key = out.profile.key
+            with open(outputs[key], "rb") as handle:
+                temp_name = storage.save(
+                    f"{folder}/.tmp-{key}.{out.profile.extension}", File(handle)
+                )
+            stored.append(temp_name)
+            final = _storage_move(
+                storage, temp_name, f"{folder}/{slug}-{key}.{out.profile.extension}"
+            )
+            stored.remove(temp_name)
+            stored.append(final)
+            finals[key] = final
+
+        with transaction.atomic():
+            locked = MediaAsset.objects.select_for_update().get(pk=asset_id)
+            if locked.job_token != token:
+                raise ffmpeg.Aborted
+            old_files = list(locked.renditions.values_list("file", flat=True))
+            locked.renditions.all().delete()
+            for out in plan.outputs:
+                key = out.profile.key
+                data = checked[key]
+                Rendition.objects.create(
+                    asset=locked,
+                    profile=key,
+                    file=finals[key],
+                    size_bytes=data["size_bytes"],
+                    bitrate=data.get("bitrate"),
+                    width=data.get("width"),
+                    height=data.get("height"),
+                    duration_seconds=data.get("duration_seconds"),
+                    sha256=_sha256_of(outputs[key]),
+                    mime_type=out.profile.mime_type,
+                )
+            locked.status = Status.READY
+            locked.progress = 100
+            locked.eta_seconds = 0
+            locked.error_message = ""
+            locked.error_detail = ""
+            locked.job_token = ""
+            locked.heartbeat_at = timezone.now()
+            locked.finished_at = timezone.now()
+            locked.save()
+            transaction.on_commit(lambda: [storage.delete(n) for n in old_files])
+        stored.clear()
+        return locked
+    except ffmpeg.Aborted:
+        return MediaAsset.objects.get(pk=asset_id)
+    except Exception as exc:
+        logger.exception("transcoding media asset %s failed", asset_id)
+        _fail(
+            asset_id,
+            token,
+            "El procesamiento falló por un error interno. Use «Reintentar»; si vuelve a fallar, "
+            "avise al personal técnico.",
+            repr(exc),
+        )
+        return MediaAsset.objects.get(pk=asset_id)
+    finally:
+        for name in stored:  # outputs of a run that did not commit
+            storage.delete(name)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the sweeper --------------------------------------------------------------------------------
+def asset_sweep_stale() -> list[int]:
+    """Queues again every asset whose running job stopped beating (its worker died: the
+    filesystem broker never redelivers, Redis only after its visibility timeout), and every
+    upload that never got queued. Returns the ids it queued."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.MEDIA_HEARTBEAT_STALE_SECONDS)
+    candidates = list(
+        MediaAsset.objects.filter(status__in=[Status.PROBING, Status.TRANSCODING])
+        .filter(heartbeat_at__lt=stale_before)
+        .values_list("pk", flat=True)
+    )
+    candidates += list(
+        MediaAsset.objects.filter(status=Status.UPLOADED, created_at__lt=stale_before)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=stale_before))
+        .values_list("pk", flat=True)
+    )
+    queued = []
+    for asset_id in candidates:
+        before = MediaAsset.objects.filter(pk=asset_id).values_list("queued_at", flat=True).first()
+        asset_queue(asset_id=asset_id)
+        after = MediaAsset.objects.filter(pk=asset_id).values_list("queued_at", flat=True).first()
+        if after != before:
+            queued.append(asset_id)
+    if queued:
+        logger.warning("re-queued stale media jobs: %s", queued)
+    return queued
+
+
+# --- resumable uploads --------------------------------------------------------------------------
+_CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+)\s*$")
+
+
+def parse_content_range(header: str | None) -> tuple[int, int, int]:
+    """`bytes FIRST-LAST/TOTAL` -> (first, last, total); ValidationFailed otherwise."""
+    match = _CONTENT_RANGE_RE.match(header or "")
+    if not match:
+        raise ValidationFailed(
+            "Falta el encabezado Content-Range o no tiene el formato «bytes INICIO-FIN/TOTAL».",
+            code="bad_content_range",
+            errors=[{"field": "Content-Range", "message": "Formato: bytes INICIO-FIN/TOTAL."}],
+        )
+    first, last, total = (int(g) for g in match.groups())
+    if last < first:
+        raise ValidationFailed(
+            "El rango del fragmento no es válido: FIN es menor que INICIO.",
+            code="bad_content_range",
+            errors=[{"field": "Content-Range", "message": "FIN debe ser mayor o igual a INICIO."}],
+        )
+    return first, last, total
+
+
+def upload_start(
+    *, title: str, filename: str, size: int, uploaded_by, kind: str | None = None
+) -> UploadSession:
+    """Opens a resumable upload of `size` bytes."""
+    check_upload_size(size)
+    if size <= 0:
+        raise ValidationFailed(
+            "El archivo está vacío.", errors=[{"field": "size", "message": "Debe ser mayor que 0."}]
+        )
+    return UploadSession.objects.create(
+        title=title.strip()[:255],
+        filename=_safe_filename(filename),
+        size=size,
+        kind=kind or "",
+        uploaded_by=uploaded_by,
+    )
+
+
+class ChunkOutOfOrder(ConflictError):
+    code = "upload_offset_mismatch"
+
+
+def upload_append(
+    *, session: UploadSession, first: int, last: int, total: int, stream
+) -> UploadSession:
+    """Adds bytes first..last (inclusive) read from `stream` to the session. A chunk that repeats
+    bytes already received is accepted for its new bytes only (a client retrying after a lost
+    response); a chunk that starts past the received bytes is refused with 409 and the offset
+    to continue from. On the last byte the original is assembled and the asset created."""
+    length = last - first + 1
+    if length > settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES:
+        raise PayloadTooLarge(
+            "El fragmento es demasiado grande: envíe fragmentos de hasta "
+            f"{settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES // 1024**2} MB.",
+            code="chunk_too_large",
+        )
+    if total != session.size:
+        raise ValidationFailed(
+            f"El total del Content-Range ({total}) no coincide con el tamaño anunciado "
+            f"({session.size}).",
+            code="bad_content_range",
+            errors=[{"field": "Content-Range", "message": "TOTAL debe ser el tamaño anunciado."}],
+        )
+    if last >= session.size:
+        raise ValidationFailed(
+            "El fragmento pasa del final del archivo.",
+            code="bad_content_range",
+            errors=[{"field": "Content-Range", "message": "FIN debe ser menor que TOTAL."}],
+        )
+    # Read the body before taking the lock: a slow link must not hold a row lock.
+    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024**2)  # noqa: SIM115
+    received = 0
+    while received < length + 1:
+        chunk = stream.read(min(HASH_CHUNK, length + 1 - received))
+        if not chunk:
+            break
+        spool.write(chunk)
+        received += len(chunk)
+    if received != length:
+        spool.close()
+        raise ValidationFailed(
+            f"El fragmento llegó con {received} bytes y el Content-Range anuncia {length}. "
+            "Vuelva a enviarlo.",
+            code="chunk_length_mismatch",
+            errors=[{"field": "body", "message": "La longitud no coincide con Content-Range."}],
+        )
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status == UploadSession.Status.COMPLETE:
+            spool.close()
+            return locked
+        if locked.status == UploadSession.Status.CANCELLED:
+            spool.close()
+            raise ConflictError(
+                "Esta subida fue cancelada. Empiece una nueva.", code="upload_cancelled"
+            )
+        if first > locked.offset:
+            spool.close()
+            raise ChunkOutOfOrder(
+                f"Faltan bytes: el servidor tiene {locked.offset} y el fragmento empieza en "
+                f"{first}. Continúe desde el byte {locked.offset}.",
+                headers={
+                    "Upload-Offset": str(locked.offset),
+                    "Range": f"bytes=0-{locked.offset - 1}",
+                },
+            )
+        if last < locked.offset:  # all repeated
+            spool.close()
+            return locked
+        skip = locked.offset - first
+        spool.seek(skip)
+        storage = MediaAsset._meta.get_field("original").storage
+        part_name = storage.save(
+            f"media/uploads/{locked.pk}/{locked.offset:015d}.part", File(spool)
+        )
+        spool.close()
+        locked.parts = [*locked.parts, [locked.offset, length - skip, part_name]]
+        locked.offset = last + 1
+        locked.save(update_fields=["parts", "offset", "updated_at"])
+    if locked.offset == locked.size:
+        return upload_finish(session=locked)
+    return locked
+
+
+class _ConcatenatedParts:
+    """Reads the stored parts one after another, as one file, through the storage API."""
+
+    def __init__(self, storage: Storage, names: list[str]) -> None:
+        self.storage = storage
+        self.names = list(names)
+        self.current = None
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            if self.current is None:
+                if not self.names:
+                    return b""
+                self.current = self.storage.open(self.names.pop(0), "rb")
+            data = self.current.read(size)
+            if data:
+                return data
+            self.current.close()
+            self.current = None
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+
+
+def upload_finish(*, session: UploadSession) -> UploadSession:
+    """Assembles the received parts into one local file and creates (or finds) the asset."""
+    storage = MediaAsset._meta.get_field("original").storage
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status != UploadSession.Status.OPEN or locked.offset != locked.size:
+            return locked
+        names = [name for _, _, name in sorted(locked.parts)]
+        Path(settings.MEDIA_WORK_DIR).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.MEDIA_WORK_DIR, suffix=".upload") as tmp:
+            reader = _ConcatenatedParts(storage, names)
+            try:
+                shutil.copyfileobj(reader, tmp, HASH_CHUNK)
+            finally:
+                reader.close()
+            tmp.flush()
+            tmp.seek(0)
+            upload = File(tmp, name=locked.filename)
+            asset = asset_create_from_upload(
+                file=upload,
+                title=locked.title,
+                uploaded_by=locked.uploaded_by,
+                kind=locked.kind or None,
+            )
+        locked.asset = asset
+        locked.status = UploadSession.Status.COMPLETE
+        locked.save(update_fields=["asset", "status", "updated_at"])
+        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+    locked.deduplicated = getattr(asset, "deduplicated", False)
+    return locked
+
+
+def upload_cancel(*, session: UploadSession) -> None:
+    storage = MediaAsset._meta.get_field("original").storage
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status != UploadSession.Status.OPEN:
+            return
+        names = [name for _, _, name in locked.parts]
+        locked.status = UploadSession.Status.CANCELLED
+        locked.parts = []
+        locked.save(update_fields=["status", "parts", "updated_at"])
+        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+
+
+def upload_sessions_expire() -> int:
+    """Removes the parts of uploads abandoned for MEDIA_UPLOAD_SESSION_HOURS."""
+    limit = timezone.now() - timedelta(hours=settings.MEDIA_UPLOAD_SESSION_HOURS)
+    expired = UploadSession.objects.filter(status=UploadSession.Status.OPEN, updated_at__lt=limit)
+    count = 0
+    for session in expired:
+        upload_cancel(session=session)
+        count += 1
+    return count
