@@ -1,0 +1,118 @@
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from broadcast import selectors, services
+from broadcast.models import Airing, CourseBroadcastSettings, Episode
+from broadcast.tests.factories import next_week
+from config.errors import PermissionDeniedError, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def make_document(title="Guion"):
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.create(
+        title=title, file=ContentFile(b"guion", name="guion.txt")
+    )
+
+
+def make_asset(user):
+    from media_pipeline.models import MediaAsset
+
+    return MediaAsset.objects.create(
+        title="Grabación episodio 11",
+        original=ContentFile(b"\x00" * 16, name="ep11.mp4"),
+        sha256="a" * 64,
+        uploaded_by=user,
+    )
+
+
+def test_deadlines_count_back_from_the_first_air_date(scheduled):
+    plan = selectors.episode_plans([scheduled[0]])[0]
+    assert timezone.localtime(plan.first_air).date() == next_week(2)
+    assert [(d.label, d.due) for d in plan.deadlines] == [
+        ("Guion", next_week(2) - timedelta(days=7)),
+        ("Grabación", next_week(2) - timedelta(days=3)),
+        ("Aprobación", next_week(2) - timedelta(days=1)),
+    ]
+    assert plan.missing == ["Falta el guion.", "Falta la grabación."]
+
+
+def test_script_deadline_overdue_the_day_after(scheduled):
+    plan = selectors.episode_plans([scheduled[0]], today=next_week(2) - timedelta(days=6))[0]
+    assert plan.deadlines[0].overdue and not plan.deadlines[1].overdue and plan.overdue
+
+
+def test_course_settings_change_the_offsets(scheduled):
+    from lms.models import CoursePage
+
+    CourseBroadcastSettings.objects.create(
+        course=CoursePage.objects.get(), script_days_before=10, recording_days_before=5
+    )
+    plan = selectors.episode_plans([scheduled[0]])[0]
+    assert [d.due for d in plan.deadlines][:2] == [
+        next_week(2) - timedelta(days=10),
+        next_week(2) - timedelta(days=5),
+    ]
+
+
+def test_missing_lists_unvalidated_lesson_and_on_air_code(scheduled):
+    lesson = scheduled[1].lesson
+    lesson.live = False
+    lesson.save()
+    plan = selectors.episode_plans([Episode.objects.get(pk=scheduled[1].pk)])[0]
+    assert "La lección aún no está validada." in plan.missing
+
+
+def test_states_advance_with_their_requirements(scheduled, users):
+    presenter, staff = users["presenter"], users["tv_staff"]
+    episode = scheduled[0]
+    with pytest.raises(ValidationFailed):
+        services.episode_advance(episode=episode, user=presenter)
+    services.episode_update(episode=episode, user=presenter, script=make_document())
+    episode = services.episode_advance(episode=episode, user=presenter)
+    assert episode.state == "guion"
+    with pytest.raises(ValidationFailed):
+        services.episode_advance(episode=episode, user=presenter)  # no recording yet
+    services.episode_update(episode=episode, user=presenter, recording=make_asset(presenter))
+    episode = services.episode_advance(episode=episode, user=presenter)
+    assert episode.state == "grabado"
+    with pytest.raises(PermissionDeniedError):
+        services.episode_advance(episode=episode, user=presenter)  # approval is TV staff's
+    episode = services.episode_advance(episode=episode, user=staff)
+    assert episode.state == "aprobado"
+    with pytest.raises(ValidationFailed):
+        services.episode_update(episode=episode, user=staff, state="emitido")
+
+
+def test_attaching_the_recording_queues_it_in_the_media_pipeline(
+    scheduled, users, django_capture_on_commit_callbacks
+):
+    asset = make_asset(users["presenter"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.episode_update(episode=scheduled[0], user=users["presenter"], recording=asset)
+    asset.refresh_from_db()
+    assert asset.queued_at is not None
+
+
+def test_a_presenter_cannot_edit_another_presenters_episode(scheduled, make_user):
+    other = make_user("presenter", username="otra")
+    with pytest.raises(PermissionDeniedError):
+        services.episode_update(episode=scheduled[0], user=other, notes="no")
+
+
+def test_episode_becomes_emitido_when_its_premiere_airs(scheduled):
+    premiere = Airing.objects.get(episode=scheduled[0], kind="premiere")
+    services.airings_materialize(now=premiere.ends_at + timedelta(minutes=1))
+    scheduled[0].refresh_from_db()
+    assert scheduled[0].state == "emitido"
+
+
+def test_repeats_carry_the_premieres_episode(scheduled):
+    repeats = Airing.objects.filter(premiere__episode=scheduled[0])
+    assert repeats.count() >= 2
+    assert set(repeats.values_list("episode_id", flat=True)) == {scheduled[0].pk}
