@@ -1,0 +1,127 @@
+"""POST /api/v1/tramites/submissions and the catalogue endpoints."""
+
+import uuid
+
+import pytest
+
+from tramites_bridge.models import Attachment, AuditEntry, Submission
+from tramites_bridge.tests.factories import ProcedureFactory, citizen_fields, pdf_upload
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/tramites/submissions"
+
+
+def _post(client, procedure, key=None, files=True, **fields):
+    data = {"procedure": procedure.tupa_code, **citizen_fields(**fields)}
+    if files:
+        data["declaracion"] = pdf_upload()
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return client.post(URL, data, **headers)
+
+
+def test_catalogue_lists_active_procedures_with_their_form(client):
+    procedure = ProcedureFactory(tupa_code="LF-01")
+    ProcedureFactory(tupa_code="XX-99", active=False)
+    listing = client.get("/api/v1/tramites/procedures").json()
+    assert [p["code"] for p in listing] == ["LF-01"]
+    detail = client.get("/api/v1/tramites/procedures/lf-01").json()
+    assert detail["fee"] == "139.40"
+    assert detail["requirements"] == ["Requisito uno", "Requisito dos"]
+    assert [f["name"] for f in detail["fields"]] == ["ruc", "giro", "declaracion", "referencia"]
+    assert detail["fields"][1]["choices"] == ["Bodega", "Restaurante"]
+    assert detail["fields"][2]["type"] == "file"
+    assert procedure.office.name == detail["office"]
+    assert client.get("/api/v1/tramites/procedures/XX-99").status_code == 404
+
+
+def test_an_anonymous_citizen_submits_and_gets_a_code(client):
+    procedure = ProcedureFactory()
+    response = _post(client, procedure, key=str(uuid.uuid4()))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert len(body["code"]) == 10
+    assert body["code_display"] == f"{body['code'][:5]}-{body['code'][5:]}"
+    assert body["status"] == "recibido"
+    assert body["due_date"]
+    submission = Submission.objects.get(code=body["code"])
+    assert submission.data["ruc"] == "20123456786"
+    assert submission.channel == "api"
+    attachment = submission.attachments.get()
+    assert attachment.content_type == "application/pdf"
+    assert AuditEntry.objects.filter(submission=submission, action="submitted").count() == 1
+
+
+def test_a_retried_request_with_the_same_key_returns_the_first_submission(client):
+    procedure = ProcedureFactory()
+    key = str(uuid.uuid4())
+    first = _post(client, procedure, key=key)
+    second = _post(client, procedure, key=key)
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert second.json()["code"] == first.json()["code"]
+    assert Submission.objects.count() == 1
+    assert Attachment.objects.count() == 1
+
+
+def test_the_same_key_for_another_citizen_is_a_conflict(client):
+    procedure = ProcedureFactory()
+    key = str(uuid.uuid4())
+    assert _post(client, procedure, key=key).status_code == 201
+    response = _post(client, procedure, key=key, dni="49999999")
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_reused"
+
+
+def test_invalid_fields_get_one_error_each(client):
+    procedure = ProcedureFactory()
+    response = _post(
+        client,
+        procedure,
+        key=str(uuid.uuid4()),
+        files=False,
+        dni="1234",
+        ruc="20123456780",
+        consentimiento=None,
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation_error"
+    fields = {e["field"]: e["message"] for e in body["errors"]}
+    assert set(fields) == {"dni", "ruc", "consentimiento", "declaracion"}
+    assert "8 dígitos" in fields["dni"]
+    assert "último dígito" in fields["ruc"]
+    assert Submission.objects.count() == 0
+
+
+def test_the_idempotency_key_and_procedure_are_required(client):
+    response = client.post(URL, {"procedure": "NOPE"})
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"Idempotency-Key", "procedure"}
+
+
+def test_a_valid_file_survives_a_failed_attempt_with_the_same_key(client):
+    procedure = ProcedureFactory()
+    key = str(uuid.uuid4())
+    assert _post(client, procedure, key=key, dni="12").status_code == 422
+    response = _post(client, procedure, key=key, files=False)
+    assert response.status_code == 201, response.content
+    assert Submission.objects.get().attachments.count() == 1
+
+
+def test_anonymous_submissions_are_throttled_per_client(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "tramites_submit": (2, 600)}
+    procedure = ProcedureFactory()
+    for _ in range(2):
+        assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    response = _post(client, procedure, key=str(uuid.uuid4()))
+    assert response.status_code == 429
+    assert "Espere" in response.json()["detail"]
+
+
+def test_the_submission_endpoint_is_documented(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/tramites/submissions"]["post"]
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert {"201", "422"} <= set(operation["responses"])
+    assert "/api/v1/tramites/track/{code}" in schema["paths"]

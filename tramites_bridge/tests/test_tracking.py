@@ -1,0 +1,120 @@
+"""Tracking by code and DNI: the timeline, one answer for every mismatch, throttled failures."""
+
+import uuid
+
+import pytest
+
+from tramites_bridge.models import Status
+from tramites_bridge.services import submission_change_status, submission_create
+from tramites_bridge.tests.factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submission(make_user):
+    procedure = ProcedureFactory(with_fields=False)
+    submission, _ = submission_create(
+        procedure=procedure,
+        idempotency_key=str(uuid.uuid4()),
+        dni="41234567",
+        first_names="María",
+        last_names="Quispe",
+        data={},
+        channel="web",
+    )
+    staff = make_user("back_office")
+    submission_change_status(submission=submission, status=Status.IN_REVIEW, actor_id=staff.pk)
+    submission_change_status(
+        submission=submission,
+        status=Status.OBSERVED,
+        note="Traiga el croquis del local a la mesa de partes.",
+        actor_id=staff.pk,
+    )
+    return submission
+
+
+def _track(client, code, dni):
+    return client.get(f"/api/v1/tramites/track/{code}", {"dni": dni})
+
+
+def test_tracking_shows_the_timeline_office_due_date_and_what_to_do(client, submission):
+    response = _track(client, submission.display_code.lower(), "41234567")
+    assert response.status_code == 200
+    body = response.json()
+    assert [s["status"] for s in body["timeline"]] == ["recibido", "en_revision", "observado"]
+    assert body["office"] == submission.office.name
+    assert body["due_date"] == submission.due_date.isoformat()
+    assert body["overdue"] is False
+    assert body["what_to_do"] == "Traiga el croquis del local a la mesa de partes."
+
+
+def test_a_code_typed_with_o_and_l_for_zero_and_one_is_found(client, submission):
+    typed = submission.code.replace("0", "o").replace("1", "l")
+    assert _track(client, typed, "41234567").status_code == 200
+
+
+def test_wrong_code_and_wrong_dni_get_the_same_answer(client, submission):
+    wrong_dni = _track(client, submission.code, "49999999")
+    other = "0000000000" if submission.code != "0000000000" else "1111111111"
+    wrong_code = _track(client, other, "41234567")
+    assert wrong_dni.status_code == wrong_code.status_code == 404
+    assert wrong_dni.json() == wrong_code.json()
+
+
+def test_an_overdue_file_is_flagged(client, submission):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    type(submission).objects.filter(pk=submission.pk).update(
+        due_date=timezone.localdate() - timedelta(days=1)
+    )
+    assert _track(client, submission.code, "41234567").json()["overdue"] is True
+
+
+def test_ten_failures_a_minute_from_one_client_are_throttled(client, submission):
+    for n in range(10):
+        response = _track(client, f"{n:010d}", "41234567")
+        assert response.status_code == 404
+    response = _track(client, submission.code, "41234567")
+    assert response.status_code == 429
+    assert "Demasiadas consultas fallidas" in response.json()["detail"]
+    assert response["Retry-After"]
+
+
+def test_failures_on_one_code_from_many_clients_are_throttled(client, submission):
+    from django.test import Client
+
+    for n in range(40):
+        Client(REMOTE_ADDR=f"10.0.{n}.1").get(
+            f"/api/v1/tramites/track/{submission.code}", {"dni": "40000000"}
+        )
+    response = Client(REMOTE_ADDR="10.9.9.9").get(
+        f"/api/v1/tramites/track/{submission.code}", {"dni": "41234567"}
+    )
+    assert response.status_code == 429
+
+
+def test_the_tracking_page_works_without_javascript(client, submission):
+    page = client.get("/tramites/seguimiento/")
+    assert page.status_code == 200
+    response = client.post(
+        "/tramites/seguimiento/", {"codigo": submission.display_code, "dni": "41234567"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Observado" in html
+    assert "Traiga el croquis del local" in html
+    assert submission.office.name in html
+    wrong = client.post("/tramites/seguimiento/", {"codigo": submission.code, "dni": "4"})
+    assert wrong.status_code == 404
+    assert "No encontramos un trámite con ese código y ese DNI" in wrong.content.decode()
+
+
+def test_the_tracking_page_is_throttled_too(client):
+    for n in range(10):
+        client.post("/tramites/seguimiento/", {"codigo": f"{n:010d}", "dni": "41234567"})
+    response = client.post("/tramites/seguimiento/", {"codigo": "ABCDE12345", "dni": "1"})
+    assert response.status_code == 429
+    assert "Demasiadas consultas fallidas" in response.content.decode()
