@@ -2,6 +2,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
+from media_pipeline.blocks import MediaPlayerBlock
 from tramites_bridge.blocks import ProcedureFormBlock
 
 
@@ -14,6 +15,7 @@ class StandardStreamBlock(blocks.StreamBlock):
     image = ImageBlock(label="Imagen")
     document = DocumentChooserBlock(label="Documento", template="cms/blocks/document.html")
     procedure_form = ProcedureFormBlock()
+    media_player = MediaPlayerBlock()
 
     class Meta:
         label = "Contenido"
