@@ -44,7 +44,16 @@ ROLES: dict[str, list[str]] = {
         "broadcast.change_coursebroadcastsettings",
         "broadcast.view_coursebroadcastsettings",
     ],
-    COACHES: [ADMIN_ACCESS],
+    COACHES: [
+        ADMIN_ACCESS,
+        # students: list, import from CSV, reset passwords and print their cards
+        "lms.view_studentprofile",
+        "lms.add_studentprofile",
+        "lms.change_studentprofile",
+        "lms.view_enrollment",
+        "lms.add_studentimportjob",
+        "lms.view_studentimportjob",
+    ],
     VALIDATORS: [ADMIN_ACCESS],
     CABINA_AGENTS: [],
     BACK_OFFICE: [

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("healthz", healthz, name="healthz"),
     path("cuenta/", include("cms.urls")),
+    path("", include("lms.urls")),
     path("medios/", include("media_pipeline.urls")),
     path("tramites/", include("tramites_bridge.urls")),
     path("", include("broadcast.urls")),

@@ -1,24 +1,40 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from lms.blocks import LessonStreamBlock
+from lms.forms import LessonPageForm
 
 dni_validator = RegexValidator(r"^\d{8}$", "El DNI debe tener exactamente 8 dígitos.")
+on_air_code_validator = RegexValidator(
+    r"^[A-Z0-9]{4,6}$",
+    "El código del día debe tener de 4 a 6 letras mayúsculas o números, sin espacios.",
+)
 
 
 class CoursePage(Page):
-    """A course: "Aprendiendo paso a paso" lives at /aprendiendo-paso-a-paso/."""
+    """A course: "Aprendiendo paso a paso" lives at /aprendiendo-paso-a-paso/.
+
+    Creating one attaches the lesson-validation workflow and the presenters' and validators'
+    page permissions to it (lms.signals), so every lesson below inherits them."""
 
     intro = RichTextField("presentación", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["lms.UnitPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from lms.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(course=self)
+        return context
 
     class Meta:
         verbose_name = "curso"
@@ -33,36 +49,125 @@ class UnitPage(Page):
     parent_page_types = ["lms.CoursePage"]
     subpage_types = ["lms.LessonPage"]
 
+    def get_context(self, request, *args, **kwargs):
+        from lms.selectors import unit_lessons
+
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = unit_lessons(unit=self)
+        return context
+
     class Meta:
         verbose_name = "unidad"
         verbose_name_plural = "unidades"
 
 
 class LessonPage(Page):
-    """A lesson. Its episode number lives only here; broadcast's Episode points at it."""
+    """A lesson. Its episode number lives only here; broadcast's Episode points at it.
+
+    `course` is the grandparent course, copied here on every save so that the database itself
+    keeps the on-air code unique per course (a constraint cannot follow the page tree)."""
 
     episode_number = models.PositiveIntegerField("número de episodio")
     summary = models.CharField("resumen", max_length=300, blank=True)
     on_air_code = models.CharField(
         "código del día",
         max_length=6,
+        validators=[MinLengthValidator(4), on_air_code_validator],
         help_text="4 a 6 caracteres que las conductoras muestran en TV; único en el curso.",
     )
     body = StreamField(LessonStreamBlock(), verbose_name="contenido", blank=True)
+    course = models.ForeignKey(
+        CoursePage,
+        verbose_name="curso",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
 
     content_panels = Page.content_panels + [
-        FieldPanel("episode_number"),
-        FieldPanel("on_air_code"),
-        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("episode_number"), FieldPanel("on_air_code"), FieldPanel("summary")],
+            heading="Datos de la lección",
+        ),
         FieldPanel("body"),
+        InlinePanel(
+            "lesson_assets",
+            label="Material audiovisual",
+            heading="Material audiovisual de la lección",
+            help_text="Videos y audios del material audiovisual; cada uno ofrece sus versiones "
+            "para descargar.",
+        ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+    base_form_class = LessonPageForm
     parent_page_types = ["lms.UnitPage"]
     subpage_types: list[str] = []
 
     class Meta:
         verbose_name = "lección"
         verbose_name_plural = "lecciones"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "on_air_code"],
+                name="lesson_on_air_code_unique_per_course",
+                violation_error_message="Ese código del día ya lo usa otra lección del curso.",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "episode_number"],
+                name="lesson_episode_number_unique_per_course",
+                violation_error_message="Ese número de episodio ya existe en el curso.",
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.on_air_code:
+            self.on_air_code = self.on_air_code.strip().upper()
+        if self.depth and self.path:
+            self.course = (
+                CoursePage.objects.filter(path=self.path[: self.steplen * (self.depth - 2)])
+                .only("pk")
+                .first()
+            )
+        return super().save(*args, **kwargs)
+
+    def serve(self, request, *args, **kwargs):
+        from lms.views import lesson_serve
+
+        return lesson_serve(request, *args, lesson=self, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from lms.selectors import lesson_downloads_for
+
+        context = super().get_context(request, *args, **kwargs)
+        if self.pk:  # a preview of a lesson not saved yet has nothing to download
+            context.update(lesson_downloads_for(lesson=self))
+        return context
+
+
+class LessonMediaAsset(Orderable):
+    """A media asset (video or audio) used by a lesson, in the order students see it."""
+
+    lesson = ParentalKey(LessonPage, on_delete=models.CASCADE, related_name="lesson_assets")
+    asset = models.ForeignKey(
+        "media_pipeline.MediaAsset",
+        verbose_name="material",
+        on_delete=models.PROTECT,
+        related_name="lesson_links",
+    )
+
+    panels = [FieldPanel("asset")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "material de la lección"
+        verbose_name_plural = "materiales de la lección"
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "asset"], name="lesson_asset_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.asset)
 
 
 class StudentProfile(models.Model):
@@ -106,3 +211,117 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} → {self.course}"
+
+
+class LessonBundle(models.Model):
+    """ "Descargar todo" for one profile: a zip of the lesson's renditions of that profile plus its
+    documents, built once by a task and served like any file. `signature` fingerprints the
+    inputs, so a rebuild happens only when the lesson's files change."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Preparando"
+        READY = "ready", "Listo"
+        FAILED = "failed", "Falló"
+
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="bundles")
+    profile = models.CharField("perfil", max_length=20)
+    status = models.CharField(
+        "estado", max_length=10, choices=Status.choices, default=Status.BUILDING
+    )
+    file = models.FileField(upload_to="lms/bundles/%Y/%m/", max_length=500, blank=True)
+    size_bytes = models.BigIntegerField("tamaño (bytes)", default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    manifest = models.JSONField("contenido", default=list, blank=True)
+    signature = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField("error", blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "paquete de descarga"
+        verbose_name_plural = "paquetes de descarga"
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "profile"], name="lesson_bundle_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} · {self.profile}"
+
+
+class LessonDownload(models.Model):
+    """One student's download request for one file of a lesson (part 2 counts it as progress).
+    Exactly one of rendition, document or bundle is set."""
+
+    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="downloads")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="downloads")
+    rendition = models.ForeignKey(
+        "media_pipeline.Rendition", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    document = models.ForeignKey(
+        "wagtaildocs.Document", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    bundle = models.ForeignKey(LessonBundle, null=True, blank=True, on_delete=models.SET_NULL)
+    # 0 for a download from the start; the first byte asked for when a Range request resumes.
+    range_start = models.BigIntegerField("desde el byte", default=0)
+    downloaded_at = models.DateTimeField("cuándo", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "descarga"
+        verbose_name_plural = "descargas"
+        indexes = [models.Index(fields=["student", "lesson"], name="lesson_download_student")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.lesson_id} · {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class StudentImportJob(models.Model):
+    """One CSV import started from the admin: its progress (polled by the page) and its outcome.
+    `roster` holds the new students' initial passwords until a coach opens the printable cards
+    once; then they are erased. Passwords are hashed one by one (slow on purpose), hence the
+    progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En cola"
+        RUNNING = "running", "Importando"
+        DONE = "done", "Terminado"
+        REJECTED = "rejected", "Rechazado"
+        FAILED = "failed", "Falló"
+
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The uploaded CSV, kept in the row (the worker may not share the web server's disk) and
+    # erased when the job ends: the students' data then lives only in their profiles.
+    content = models.BinaryField(default=b"")
+    original_filename = models.CharField(max_length=255, blank=True)
+    dry_run = models.BooleanField("solo revisar", default=False)
+    # Ley 29733: the coach confirms the students agreed to the processing of their data.
+    consent_confirmed = models.BooleanField("consentimiento confirmado", default=False)
+    status = models.CharField(
+        "estado", max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField("avance (%)", default=0)
+    phase = models.CharField("etapa", max_length=80, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    enrolled_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    roster = models.JSONField(default=list, blank=True)
+    roster_shown_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "importación de estudiantes"
+        verbose_name_plural = "importaciones de estudiantes"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename or 'CSV'} · {self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)

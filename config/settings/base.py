@@ -108,7 +108,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "cms:login"
-LOGIN_REDIRECT_URL = "/"
+# Students land on their lessons; my_lessons sends staff on to the admin.
+LOGIN_REDIRECT_URL = "lms:my_lessons"
 LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 WAGTAILADMIN_USER_LOGIN_FORM = "config.accounts.ThrottledLoginForm"
@@ -238,6 +239,12 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 # /healthz calls the worker stale after this many seconds without a heartbeat.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
+    # lms: student imports whose worker died, lesson bundles never built
+    "lms-sweep": {
+        "task": "lms.sweep",
+        "schedule": 120.0,
+        "options": {"queue": "short", "expires": 120},
+    },
     "worker-heartbeat": {
         "task": "config.worker_heartbeat",
         "schedule": float(WORKER_HEARTBEAT_SECONDS),

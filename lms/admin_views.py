@@ -1,0 +1,203 @@
+"""The coaches' admin pages ("Estudiantes"): the student list, the CSV import with its progress
+bar, the printable roster of initial passwords, and a password reset with a new card."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from config.errors import ValidationFailed
+from lms.districts import CAJAMARCA_DISTRICTS
+from lms.models import CoursePage, StudentImportJob, StudentProfile
+from lms.selectors import students_search
+from lms.services import (
+    MAX_IMPORT_BYTES,
+    student_import_job_create,
+    student_import_roster_take,
+    student_password_reset,
+)
+from lms.students import EXPECTED_COLUMNS
+
+VIEW_PERM = "lms.view_studentprofile"
+IMPORT_PERM = "lms.add_studentimportjob"
+RESET_PERM = "lms.change_studentprofile"
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """Pages with passwords stay out of every cache and the browser's history."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class ImportForm(forms.Form):
+    course = forms.ModelChoiceField(
+        label="Curso", queryset=CoursePage.objects.all(), empty_label=None
+    )
+    file = forms.FileField(
+        label="Archivo CSV",
+        help_text="UTF-8, con el encabezado " + ",".join(EXPECTED_COLUMNS) + ".",
+    )
+    dry_run = forms.BooleanField(label="Solo revisar el archivo, sin importar nada", required=False)
+    consent = forms.BooleanField(
+        label="Los estudiantes de este archivo aceptaron el tratamiento de sus datos personales "
+        "para el curso (Ley 29733).",
+        error_messages={"required": "Confirme el consentimiento de los estudiantes."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("El archivo pesa más de 2 MB; divídalo en partes.")
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(
+                "Suba un archivo .csv (en la hoja de cálculo: «CSV UTF-8»)."
+            )
+        return upload
+
+
+@require_safe
+def students_index(request: HttpRequest) -> HttpResponse:
+    _require(request, VIEW_PERM)
+    query = request.GET.get("q", "")[:100]
+    district = request.GET.get("distrito", "")
+    zone = request.GET.get("zona", "")
+    students = students_search(query=query, district=district, zone=zone)
+    page = Paginator(students, 50).get_page(request.GET.get("p"))
+    return TemplateResponse(
+        request,
+        "lms/admin/students_index.html",
+        {
+            "page_obj": page,
+            "query": query,
+            "district": district,
+            "zone": zone,
+            "districts": CAJAMARCA_DISTRICTS,
+            "total": page.paginator.count,
+            "can_import": request.user.has_perm(IMPORT_PERM),
+            "can_reset": request.user.has_perm(RESET_PERM),
+            "jobs": StudentImportJob.objects.select_related("course")[:5],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    _require(request, IMPORT_PERM)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = student_import_job_create(
+                course=form.cleaned_data["course"],
+                content=upload.read(),
+                filename=upload.name,
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                consent_confirmed=True,
+            )
+        except ValidationFailed as exc:
+            form.add_error("file", exc.detail)
+        else:
+            return redirect("lms_admin:import_job", job_id=job.pk)
+    return TemplateResponse(
+        request,
+        "lms/admin/import_form.html",
+        {"form": form, "columns": ",".join(EXPECTED_COLUMNS)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _job_for(request: HttpRequest, job_id: int) -> StudentImportJob:
+    _require(request, IMPORT_PERM)
+    job = get_object_or_404(StudentImportJob.objects.select_related("course"), pk=job_id)
+    # an import's outcome (and its passwords) belongs to the coach who started it
+    if job.created_by_id != request.user.pk and not request.user.is_superuser:
+        raise PermissionDenied
+    return job
+
+
+@require_safe
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_for(request, job_id)
+    return TemplateResponse(
+        request,
+        "lms/admin/import_job.html",
+        {"job": job, "status_url": reverse("lms_admin:import_job_status", args=[job.pk])},
+    )
+
+
+@require_safe
+def import_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    """What the progress bar polls."""
+    job = _job_for(request, job_id)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "phase": job.phase,
+            "finished": job.finished,
+        }
+    )
+
+
+@require_POST
+def import_roster(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The printable cards of the new students, shown once (POST: the passwords are erased as
+    they are shown)."""
+    job = _job_for(request, job_id)
+    cards = student_import_roster_take(job=job)
+    if not cards:
+        return TemplateResponse(request, "lms/admin/roster_gone.html", {"job": job}, status=410)
+    return _no_store(
+        TemplateResponse(
+            request,
+            "lms/cards.html",
+            {
+                "cards": cards,
+                "course": job.course,
+                "login_url": request.build_absolute_uri(reverse("cms:login")),
+                "back_url": reverse("lms_admin:import_job", args=[job.pk]),
+            },
+        )
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
+    _require(request, RESET_PERM)
+    student = get_object_or_404(StudentProfile.objects.select_related("user"), pk=student_id)
+    if request.method == "GET":
+        return TemplateResponse(request, "lms/admin/password_reset.html", {"student": student})
+    password = student_password_reset(student=student)
+    course = student.enrollments.select_related("course").first()
+    return _no_store(
+        TemplateResponse(
+            request,
+            "lms/cards.html",
+            {
+                "cards": [
+                    {
+                        "dni": student.dni,
+                        "first_names": student.first_names,
+                        "last_names": student.last_names,
+                        "district": student.district,
+                        "password": password,
+                    }
+                ],
+                "course": course.course if course else None,
+                "login_url": request.build_absolute_uri(reverse("cms:login")),
+                "back_url": reverse("lms_admin:students"),
+                "reset": True,
+            },
+        )
+    )

@@ -1,0 +1,345 @@
+"""Demo course: "Aprendiendo paso a paso" with 3 units and 12 lessons written by the two
+presenters and published through the validation workflow (approved by "validacion"), and its
+530 students across the districts of Cajamarca province. Idempotent: names and DNIs come from a
+fixed random seed, so a second run finds everything and creates nothing."""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+from wagtail.models import Site
+
+from config import roles
+from config.seed import DEMO_PASSWORD
+from lms.models import (
+    CoursePage,
+    Enrollment,
+    LessonMediaAsset,
+    LessonPage,
+    StudentProfile,
+    UnitPage,
+)
+from lms.services import course_workflow_ensure
+from media_pipeline.models import MediaAsset
+
+COURSE_SLUG = "aprendiendo-paso-a-paso"
+STUDENT_COUNT = 530
+DEMO_STUDENT = "40000001"
+PRESENTERS = ["conductora.rosa", "conductora.milagros"]
+VALIDATOR = "validacion"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no O/0 or I/1 to misread on TV
+
+UNITS: list[tuple[str, str, list[tuple[str, str]]]] = [
+    (
+        "Unidad 1: Mi celular, paso a paso",
+        "Usar el teléfono con confianza: llamadas, mensajes, fotos y datos.",
+        [
+            ("Conozco mi celular", "Botones, pantalla, carga de batería y cuidado del equipo."),
+            ("Llamadas y mensajes", "Guardar contactos, llamar y enviar mensajes de voz."),
+            ("Cuido mis datos móviles", "Cuánto gasta un video, un audio o una foto."),
+            ("Fotos y documentos", "Fotografiar un documento para un trámite, legible."),
+        ],
+    ),
+    (
+        "Unidad 2: Servicios y trámites en línea",
+        "La municipalidad desde el celular o la cabina: trámites, seguimiento y seguridad.",
+        [
+            ("Mi DNI y mis claves", "Contraseñas seguras y cómo no caer en engaños."),
+            ("Trámites municipales", "Qué es el TUPA y cómo iniciar un trámite en una cabina."),
+            ("Sigo mi trámite", "El código de seguimiento y los estados de un expediente."),
+            ("Pagos y comprobantes", "Pagar tasas y guardar el comprobante."),
+        ],
+    ),
+    (
+        "Unidad 3: Emprender en mi comunidad",
+        "Ideas para un negocio local: licencias, cuentas claras y ventas.",
+        [
+            ("Mi idea de negocio", "Del producto de la chacra a la venta en la feria."),
+            ("La licencia de funcionamiento", "Requisitos, costo y plazos en Cajamarca."),
+            ("Cuentas claras", "Ingresos, gastos y ganancia en un cuaderno."),
+            ("Vender más y mejor", "Precios justos, trato al cliente y ventas por celular."),
+        ],
+    ),
+]
+
+FIRST_NAMES_F = [
+    "María", "Rosa", "Carmen", "Juana", "Luz", "Elena", "Flor", "Marleni", "Yeni", "Nelly",
+    "Maribel", "Sonia", "Gladys", "Norma", "Santos", "Delia", "Edith", "Yolanda", "Julia",
+    "Marisol", "Lucía", "Roxana", "Elizabeth", "Haydée", "Esperanza", "Consuelo", "Milagros",
+    "Teresa", "Doris", "Eva",
+]  # fmt: skip
+FIRST_NAMES_M = [
+    "José", "Juan", "Luis", "Carlos", "Segundo", "Manuel", "Jorge", "Wilder", "Elmer", "Santos",
+    "Víctor", "Pedro", "Miguel", "Walter", "Hugo", "Alindor", "Nilton", "Edwin", "Julio",
+    "Róger", "Germán", "Marco", "Teodoro", "Eusebio", "Hernán", "Richard", "Franklin", "Jaime",
+    "Raúl", "César",
+]  # fmt: skip
+SECOND_NAMES = ["", "", "", "Antonio", "Isabel", "Esther", "Alberto", "del Rosario", "Elvira"]
+SURNAMES = [
+    "Chávez", "Cueva", "Huamán", "Tantaleán", "Vásquez", "Quispe", "Mendoza", "Sánchez", "Díaz",
+    "Terán", "Llanos", "Alcántara", "Zambrano", "Rojas", "Marín", "Cabrera", "Aguilar", "Chilón",
+    "Becerra", "Silva", "Culqui", "Ocas", "Guevara", "Mego", "Tasilla", "Cerdán", "Bazán",
+    "Saucedo", "Malca", "Cotrina", "Cacho", "Gálvez", "Infante", "Lingán", "Mantilla", "Ruiz",
+    "Villanueva", "Ventura", "Huaccha", "Chuquilín", "Quiliche", "Ayay", "Rodríguez",
+    "Cusquisibán", "Rabanal", "Aquino", "Machuca", "Tacilla", "Briones", "Julcamoro", "Correa",
+    "Sangay", "Abanto", "Ispilco", "Pajares", "Castrejón", "Vargas", "Estela", "Leiva", "Torres",
+]  # fmt: skip
+# district -> (how many students, share living in rural areas)
+DISTRICTS: list[tuple[str, int, float]] = [
+    ("Cajamarca", 190, 0.2),
+    ("Los Baños del Inca", 70, 0.45),
+    ("Encañada", 45, 0.85),
+    ("Jesús", 30, 0.8),
+    ("Namora", 28, 0.85),
+    ("Magdalena", 27, 0.7),
+    ("San Juan", 26, 0.75),
+    ("Llacanora", 25, 0.8),
+    ("Asunción", 24, 0.85),
+    ("Matara", 22, 0.8),
+    ("Chetilla", 22, 0.95),
+    ("Cospán", 21, 0.95),
+]
+
+
+def _tiny_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF with a title and a few lines (Helvetica, no outside resources)."""
+
+    def esc(text: str) -> str:
+        encoded = text.encode("latin-1", "replace").decode("latin-1")
+        return encoded.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream_lines = ["BT", "/F1 18 Tf", "60 780 Td", f"({esc(title)}) Tj", "/F1 12 Tf"]
+    for line in lines:
+        stream_lines += ["0 -24 Td", f"({esc(line)}) Tj"]
+    stream_lines.append("ET")
+    stream = "\n".join(stream_lines).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def lesson_publish_through_workflow(*, lesson: LessonPage, author, validator) -> None:
+    """Submits the lesson's latest revision to its workflow as `author` and approves it as
+    `validator`; the workflow's end publishes it."""
+    lesson.save_revision(user=author)
+    workflow = lesson.get_workflow()
+    state = workflow.start(lesson, author)
+    task_state = state.current_task_state
+    task_state.task.specific.on_action(task_state.specific, validator, "approve")
+
+
+def _course(home) -> tuple[CoursePage, bool]:
+    course = CoursePage.objects.filter(slug=COURSE_SLUG).first()
+    if course is not None:
+        course_workflow_ensure(course=course)
+        return course, False
+    course = CoursePage(
+        title="Aprendiendo paso a paso",
+        slug=COURSE_SLUG,
+        intro=(
+            "<p>Capacitación a distancia por TV de la Municipalidad Provincial de Cajamarca, "
+            "con TV Norte (canal 7) y el canal 25. Cada lección tiene su material de apoyo para "
+            "descargar en el tamaño que le convenga.</p>"
+        ),
+        show_in_menus=True,
+    )
+    home.add_child(instance=course)
+    course_workflow_ensure(course=course)
+    return course, True
+
+
+def _lessons(course: CoursePage, created: list[str]) -> None:
+    User = get_user_model()
+    presenters = list(User.objects.filter(username__in=PRESENTERS).order_by("username"))
+    validator = User.objects.filter(username=VALIDATOR).first()
+    if not presenters or validator is None:
+        return
+    assets = list(
+        MediaAsset.objects.filter(
+            status=MediaAsset.Status.READY,
+            kind__in=[MediaAsset.Kind.VIDEO, MediaAsset.Kind.AUDIO],
+        ).order_by("pk")
+    )
+    Document = get_document_model()
+    rng = random.Random(12)
+    used_codes = set(LessonPage.objects.filter(course=course).values_list("on_air_code", flat=True))
+    episode = 0
+    for unit_number, (unit_title, unit_intro, lessons) in enumerate(UNITS, start=1):
+        unit = UnitPage.objects.child_of(course).filter(number=unit_number).first()
+        if unit is None:
+            unit = UnitPage(title=unit_title, number=unit_number, intro=f"<p>{unit_intro}</p>")
+            course.add_child(instance=unit)
+            created.append(unit_title)
+        for title, summary in lessons:
+            episode += 1
+            code = "".join(rng.choice(CODE_ALPHABET) for _ in range(5))
+            if LessonPage.objects.filter(course=course, episode_number=episode).exists():
+                continue
+            while code in used_codes:
+                code = "".join(rng.choice(CODE_ALPHABET) for _ in range(5))
+            used_codes.add(code)
+            author = presenters[(episode - 1) % len(presenters)]
+            document = Document.objects.create(
+                title=f"Ficha de trabajo {episode}",
+                file=ContentFile(
+                    _tiny_pdf(
+                        f"Lección {episode}: {title}",
+                        [summary, "Responda en su cuaderno y lleve esta ficha a la tutoría."],
+                    ),
+                    name=f"ficha-de-trabajo-{episode}.pdf",
+                ),
+                uploaded_by_user=author,
+            )
+            asset = assets[(episode - 1) % len(assets)] if assets else None
+            body = [
+                ("paragraph", f"<p>{summary}</p>"),
+                *([("player", {"asset": asset, "caption": title})] if asset else []),
+                ("heading", "Para practicar"),
+                (
+                    "paragraph",
+                    "<p>Descargue la ficha de trabajo, respóndala en su cuaderno y llévela a la "
+                    "tutoría presencial de la UNC.</p>",
+                ),
+                ("document", document),
+            ]
+            lesson = LessonPage(
+                title=title,
+                episode_number=episode,
+                on_air_code=code,
+                summary=summary,
+                body=body,
+                live=False,
+                owner=author,
+            )
+            if asset is not None:
+                lesson.lesson_assets = [LessonMediaAsset(asset=asset)]
+            unit.add_child(instance=lesson)
+            lesson_publish_through_workflow(lesson=lesson, author=author, validator=validator)
+            created.append(f"Lección {episode}")
+
+
+def _student_rows() -> list[dict]:
+    """530 students (the demo account 40000001 first), deterministic."""
+    rng = random.Random(530)
+    rows = [
+        {
+            "dni": DEMO_STUDENT,
+            "first_names": "Rosa Elvira",
+            "last_names": "Chilón Cueva",
+            "district": "Cajamarca",
+            "zone": StudentProfile.Zone.URBAN,
+            "phone": "976543210",
+        }
+    ]
+    dnis = {DEMO_STUDENT}
+    slots = [(district, rural) for district, count, rural in DISTRICTS for _ in range(count)]
+    for district, rural_share in slots[: STUDENT_COUNT - 1]:
+        dni = f"{rng.randint(40_000_002, 48_999_999)}"
+        while dni in dnis:
+            dni = f"{rng.randint(40_000_002, 48_999_999)}"
+        dnis.add(dni)
+        female = rng.random() < 0.62  # most students of the course are women
+        first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        second = rng.choice(SECOND_NAMES)
+        if second and second not in first:
+            first = f"{first} {second}"
+        last = f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        rural = rng.random() < rural_share
+        phone = f"9{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.8 else ""
+        rows.append(
+            {
+                "dni": dni,
+                "first_names": first,
+                "last_names": last,
+                "district": district,
+                "zone": StudentProfile.Zone.RURAL if rural else StudentProfile.Zone.URBAN,
+                "phone": phone,
+            }
+        )
+    return rows
+
+
+def _students(course: CoursePage, created: list[str]) -> None:
+    User = get_user_model()
+    rows = _student_rows()
+    existing_users = dict(
+        User.objects.filter(username__in=[r["dni"] for r in rows]).values_list("username", "pk")
+    )
+    # One hash for every demo student (hashing 530 passwords one by one takes minutes).
+    shared_hash = make_password(DEMO_PASSWORD)
+    new_users = [
+        User(
+            username=r["dni"],
+            first_name=r["first_names"],
+            last_name=r["last_names"],
+            password=shared_hash,
+        )
+        for r in rows
+        if r["dni"] not in existing_users
+    ]
+    User.objects.bulk_create(new_users)
+    users = dict(
+        User.objects.filter(username__in=[r["dni"] for r in rows]).values_list("username", "pk")
+    )
+    students_group = Group.objects.get(name=roles.STUDENTS)
+    in_group = set(
+        User.groups.through.objects.filter(
+            group=students_group, user_id__in=users.values()
+        ).values_list("user_id", flat=True)
+    )
+    User.groups.through.objects.bulk_create(
+        [
+            User.groups.through(user_id=pk, group_id=students_group.pk)
+            for pk in users.values()
+            if pk not in in_group
+        ]
+    )
+    have_profile = set(
+        StudentProfile.objects.filter(dni__in=users.keys()).values_list("dni", flat=True)
+    )
+    StudentProfile.objects.bulk_create(
+        [StudentProfile(user_id=users[r["dni"]], **r) for r in rows if r["dni"] not in have_profile]
+    )
+    profiles = dict(StudentProfile.objects.filter(dni__in=users.keys()).values_list("dni", "pk"))
+    enrolled = set(Enrollment.objects.filter(course=course).values_list("student_id", flat=True))
+    new_enrollments = [
+        Enrollment(student_id=pk, course=course) for pk in profiles.values() if pk not in enrolled
+    ]
+    Enrollment.objects.bulk_create(new_enrollments)
+    if len(rows) - len(have_profile):
+        created.append(f"{len(rows) - len(have_profile)} estudiantes")
+    if new_enrollments:
+        created.append(f"{len(new_enrollments)} matrículas")
+
+
+def seed() -> list[str]:
+    created: list[str] = []
+    home = Site.objects.get(is_default_site=True).root_page
+    course, was_created = _course(home)
+    if was_created:
+        created.append("Curso «Aprendiendo paso a paso»")
+    _lessons(course, created)
+    _students(course, created)
+    return created

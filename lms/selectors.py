@@ -1,0 +1,357 @@
+"""Every non-trivial read of the LMS. The student pages' queries stay constant in the number of
+lessons: each list is one query, never one per lesson."""
+
+import math
+import os
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from config import roles
+from lms.models import (
+    CoursePage,
+    Enrollment,
+    LessonBundle,
+    LessonMediaAsset,
+    LessonPage,
+    StudentProfile,
+    UnitPage,
+)
+from media_pipeline.models import MediaAsset, Rendition
+from media_pipeline.profiles import POSTER, PROFILES, profile_label, profile_slug
+
+STAFF_VIEWERS = (roles.PRESENTERS, roles.VALIDATORS, roles.COACHES)
+
+
+def size_mb_label(size_bytes: int | None) -> str:
+    """A size in MB (1,000,000 bytes, as phone plans count) in Spanish number format, rounded
+    up so a student's data budget is never underestimated: "21 MB", "0,3 MB"."""
+    if not size_bytes:
+        return "0 MB"
+    mb = size_bytes / 1_000_000
+    if mb >= 10:
+        return f"{math.ceil(mb):,} MB".replace(",", ".")
+    tenths = math.ceil(mb * 10 - 1e-9) / 10
+    return f"{tenths:.1f} MB".replace(".", ",")
+
+
+def student_profile_for(user) -> StudentProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.student_profile
+    except StudentProfile.DoesNotExist:
+        return None
+
+
+def student_is_enrolled(*, student: StudentProfile, course_id: int | None) -> bool:
+    return (
+        course_id is not None
+        and Enrollment.objects.filter(student=student, course_id=course_id).exists()
+    )
+
+
+def lesson_viewer_allowed(*, user, lesson: LessonPage) -> tuple[bool, StudentProfile | None]:
+    """(may see the lesson, the student profile if any): enrolled students of the lesson's
+    course, and the staff who write, validate or follow the course."""
+    student = student_profile_for(user)
+    if student is not None and student_is_enrolled(student=student, course_id=lesson.course_id):
+        return True, student
+    return roles.user_has_role(user, *STAFF_VIEWERS), student
+
+
+@dataclass
+class LessonEntry:
+    lesson: LessonPage
+    unit: UnitPage | None
+
+
+def student_lessons(*, student: StudentProfile) -> dict:
+    """The student's courses with their live lessons in course order, grouped by unit, and the
+    latest lesson (the highest episode number) to put first in view. Four queries in all."""
+    courses = list(
+        CoursePage.objects.live()
+        .filter(enrollments__student=student)
+        .order_by("path")
+        .only("id", "title", "path", "depth", "url_path")
+    )
+    if not courses:
+        return {"courses": [], "latest": None, "lesson_count": 0}
+    course_ids = [c.pk for c in courses]
+    lessons = list(
+        LessonPage.objects.live()
+        .public()
+        .filter(course_id__in=course_ids)
+        .order_by("path")
+        .only("id", "title", "path", "depth", "url_path", "episode_number", "summary", "course_id")
+    )
+    prefix_filter = Q()
+    for course in courses:
+        prefix_filter |= Q(path__startswith=course.path, depth=course.depth + 1)
+    units = {
+        u.path: u
+        for u in UnitPage.objects.live().filter(prefix_filter).only("id", "title", "path", "number")
+    }
+    by_course: dict[int, list[dict]] = {c.pk: [] for c in courses}
+    unit_groups: dict[str, dict] = {}
+    latest = None
+    for lesson in lessons:
+        unit_path = lesson.path[: lesson.steplen * (lesson.depth - 1)]
+        group = unit_groups.get(unit_path)
+        if group is None:
+            group = {"unit": units.get(unit_path), "lessons": []}
+            unit_groups[unit_path] = group
+            by_course[lesson.course_id].append(group)
+        group["lessons"].append(lesson)
+        if latest is None or lesson.episode_number > latest.episode_number:
+            latest = lesson
+    return {
+        "courses": [{"course": c, "units": by_course[c.pk]} for c in courses],
+        "latest": latest,
+        "lesson_count": len(lessons),
+    }
+
+
+@dataclass
+class DownloadItem:
+    kind: str  # "rendition", "document" or "bundle"
+    label: str  # "Solo audio", "Ficha de trabajo (PDF)"
+    size_bytes: int
+    url: str
+    filename: str
+    description: str = ""
+    extension: str = ""
+
+    @property
+    def size_label(self) -> str:
+        return size_mb_label(self.size_bytes)
+
+
+def _document_extension(document) -> str:
+    return os.path.splitext(document.file.name)[1].lstrip(".").lower()
+
+
+def lesson_documents(*, lesson: LessonPage) -> list:
+    """The documents placed in the lesson's body, in order, each once (one query)."""
+    seen = set()
+    documents = []
+    for block in lesson.body:
+        document = block.value if block.block_type == "document" else None
+        if document is not None and document.pk not in seen:
+            seen.add(document.pk)
+            documents.append(document)
+    return documents
+
+
+def document_filename(*, lesson: LessonPage, document) -> str:
+    ext = _document_extension(document)
+    stem = slugify(document.title)[:60] or "documento"
+    return f"leccion-{lesson.episode_number}-{stem}" + (f".{ext}" if ext else "")
+
+
+def _lesson_renditions(*, lesson: LessonPage) -> list[tuple[LessonMediaAsset, list[Rendition]]]:
+    links = list(
+        LessonMediaAsset.objects.filter(lesson=lesson)
+        .select_related("asset")
+        .prefetch_related(
+            Prefetch(
+                "asset__renditions",
+                queryset=Rendition.objects.exclude(profile=POSTER).order_by("profile"),
+            )
+        )
+        .order_by("sort_order", "pk")
+    )
+    result = []
+    for link in links:
+        renditions = [r for r in link.asset.renditions.all() if r.profile in PROFILES]
+        renditions.sort(key=lambda r: PROFILES[r.profile].order)
+        result.append((link, renditions))
+    return result
+
+
+def rendition_filenames(*, lesson: LessonPage) -> dict[int, str]:
+    """rendition id -> download filename, "leccion-12-solo-audio.m4a" (a second video of the same
+    lesson gets "-2", and so on)."""
+    names: dict[int, str] = {}
+    for position, (_link, renditions) in enumerate(_lesson_renditions(lesson=lesson), start=1):
+        suffix = "" if position == 1 else f"-{position}"
+        for rendition in renditions:
+            profile = PROFILES[rendition.profile]
+            names[rendition.pk] = (
+                f"leccion-{lesson.episode_number}-{profile_slug(rendition.profile)}{suffix}"
+                f".{profile.extension}"
+            )
+    return names
+
+
+def bundle_filename(*, lesson: LessonPage, profile: str) -> str:
+    return f"leccion-{lesson.episode_number}-todo-{profile_slug(profile)}.zip"
+
+
+def lesson_downloads_for(*, lesson: LessonPage) -> dict:
+    """What the lesson page offers to download, with sizes: each ready rendition of each media
+    asset, each document of the body, and the "Descargar todo" bundles. A handful of queries,
+    whatever the number of files."""
+    pairs = _lesson_renditions(lesson=lesson)
+    several = len(pairs) > 1
+    media: list[DownloadItem] = []
+    processing = []
+    for position, (link, renditions) in enumerate(pairs, start=1):
+        if link.asset.status != MediaAsset.Status.READY:
+            processing.append(link.asset)
+            continue
+        suffix = "" if position == 1 else f"-{position}"
+        for rendition in renditions:
+            profile = PROFILES[rendition.profile]
+            label = profile.label + (f" · {link.asset.title}" if several else "")
+            media.append(
+                DownloadItem(
+                    kind="rendition",
+                    label=label,
+                    size_bytes=rendition.size_bytes,
+                    url=reverse("lms:download_rendition", args=[lesson.pk, rendition.pk]),
+                    filename=(
+                        f"leccion-{lesson.episode_number}-{profile_slug(rendition.profile)}"
+                        f"{suffix}.{profile.extension}"
+                    ),
+                    description=profile.description,
+                    extension=profile.extension,
+                )
+            )
+    documents = []
+    for document in lesson_documents(lesson=lesson):
+        ext = _document_extension(document)
+        documents.append(
+            DownloadItem(
+                kind="document",
+                label=f"{document.title} ({ext.upper()})" if ext else document.title,
+                size_bytes=document.file_size or 0,
+                url=reverse("lms:download_document", args=[lesson.pk, document.pk]),
+                filename=document_filename(lesson=lesson, document=document),
+                extension=ext,
+            )
+        )
+    bundles = []
+    for bundle in LessonBundle.objects.filter(lesson=lesson).order_by("profile"):
+        if bundle.profile not in PROFILES:
+            continue
+        bundles.append(
+            {
+                "bundle": bundle,
+                "ready": bundle.status == LessonBundle.Status.READY,
+                "item": DownloadItem(
+                    kind="bundle",
+                    label=f"Todo en «{profile_label(bundle.profile)}»",
+                    size_bytes=bundle.size_bytes,
+                    url=reverse("lms:download_bundle", args=[lesson.pk, bundle.profile]),
+                    filename=bundle_filename(lesson=lesson, profile=bundle.profile),
+                    description=f"{len(bundle.manifest)} archivos en un .zip",
+                    extension="zip",
+                ),
+                "order": PROFILES[bundle.profile].order,
+            }
+        )
+    bundles.sort(key=lambda b: b["order"])
+    return {
+        "media_downloads": media,
+        "document_downloads": documents,
+        "bundles": bundles,
+        "media_processing": processing,
+    }
+
+
+def lesson_bundle_inputs(*, lesson: LessonPage) -> dict[str, list[dict]] | None:
+    """profile -> the files of its bundle (name, storage file, fingerprint); None while any
+    media asset of the lesson is not ready yet."""
+    pairs = _lesson_renditions(lesson=lesson)
+    if any(link.asset.status != MediaAsset.Status.READY for link, _ in pairs):
+        return None
+    names = rendition_filenames(lesson=lesson)
+    documents = [
+        {
+            "name": document_filename(lesson=lesson, document=d),
+            "file": d.file,
+            "size": d.file_size or 0,
+            "fingerprint": f"doc:{d.pk}:{d.file_hash}:{d.file_size}",
+        }
+        for d in lesson_documents(lesson=lesson)
+    ]
+    inputs: dict[str, list[dict]] = {}
+    for _link, renditions in pairs:
+        for rendition in renditions:
+            inputs.setdefault(rendition.profile, []).append(
+                {
+                    "name": names[rendition.pk],
+                    "file": rendition.file,
+                    "size": rendition.size_bytes,
+                    "fingerprint": f"rendition:{rendition.pk}:{rendition.sha256}",
+                }
+            )
+    return {profile: files + documents for profile, files in inputs.items()}
+
+
+def lesson_rendition_get(*, lesson: LessonPage, rendition_id: int) -> Rendition | None:
+    """The rendition if it belongs to one of the lesson's ready assets."""
+    return (
+        Rendition.objects.filter(
+            pk=rendition_id,
+            asset__lesson_links__lesson=lesson,
+            asset__status=MediaAsset.Status.READY,
+        )
+        .exclude(profile=POSTER)
+        .first()
+    )
+
+
+def lesson_document_get(*, lesson: LessonPage, document_id: int):
+    for document in lesson_documents(lesson=lesson):
+        if document.pk == document_id:
+            return document
+    return None
+
+
+def lessons_using_asset(*, asset_id: int) -> list[int]:
+    return list(
+        LessonMediaAsset.objects.filter(asset_id=asset_id).values_list("lesson_id", flat=True)
+    )
+
+
+def students_search(*, query: str = "", district: str = "", zone: str = ""):
+    qs = StudentProfile.objects.select_related("user").order_by("last_names", "first_names")
+    query = query.strip()
+    if query:
+        if query.isdigit():
+            qs = qs.filter(dni__startswith=query)
+        else:
+            for word in query.split():
+                qs = qs.filter(Q(first_names__icontains=word) | Q(last_names__icontains=word))
+    if district:
+        qs = qs.filter(district=district)
+    if zone:
+        qs = qs.filter(zone=zone)
+    return qs
+
+
+def course_outline(*, course: CoursePage) -> list[dict]:
+    """The course's live units, each with its live public lessons in order (two queries)."""
+    units = list(
+        UnitPage.objects.live()
+        .child_of(course)
+        .order_by("path")
+        .only("id", "title", "path", "depth", "number", "intro")
+    )
+    lessons = LessonPage.objects.live().public().descendant_of(course).order_by("path")
+    by_unit: dict[str, list] = {u.path: [] for u in units}
+    for lesson in lessons.only(
+        "id", "title", "path", "depth", "url_path", "episode_number", "summary"
+    ):
+        unit_path = lesson.path[: lesson.steplen * (lesson.depth - 1)]
+        if unit_path in by_unit:
+            by_unit[unit_path].append(lesson)
+    return [{"unit": u, "lessons": by_unit[u.path]} for u in units if by_unit[u.path]]
+
+
+def unit_lessons(*, unit: UnitPage) -> list[LessonPage]:
+    return list(LessonPage.objects.live().public().child_of(unit).order_by("path"))

@@ -1,0 +1,659 @@
+"""Every write of the LMS: students and their import, passwords, the course's workflow and
+permissions, downloads and the "Descargar todo" bundles."""
+
+import hashlib
+import json
+import logging
+import secrets
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import GroupApprovalTask, GroupPagePermission, Workflow, WorkflowPage
+
+from config import roles
+from config.errors import ConflictError, ValidationFailed
+from lms.models import (
+    CoursePage,
+    Enrollment,
+    LessonBundle,
+    LessonDownload,
+    LessonMediaAsset,
+    LessonPage,
+    StudentImportJob,
+    StudentProfile,
+)
+from lms.students import RowError, StudentRow, students_csv_parse
+
+logger = logging.getLogger(__name__)
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+WORKFLOW_NAME = "Validación de lecciones"
+TASK_NAME = "Aprobación de la Región de Educación"
+# Wagtail page permissions granted on each course (and so on its units and lessons).
+COURSE_PAGE_PERMISSIONS: dict[str, list[str]] = {
+    roles.PRESENTERS: ["add_page", "change_page"],  # edit and submit, never publish
+    roles.VALIDATORS: ["change_page", "publish_page"],
+}
+
+# Easy to read aloud and to type on a phone keyboard: no accents, no look-alike characters.
+PASSWORD_WORDS = [
+    "arbol", "campo", "cerro", "cielo", "flor", "lago", "luna", "maiz", "mesa", "nube", "palta",
+    "papa", "queso", "rio", "sol", "trigo", "vaca", "llama", "pino", "loro", "mango", "nido",
+    "olla", "pan", "piedra", "puente", "rosa", "sapo", "tuna", "yuca",
+]  # fmt: skip
+
+
+def password_generate() -> str:
+    """An initial password a coach can dictate: two words and three digits, e.g. "lunacerro482"."""
+    first, second = secrets.choice(PASSWORD_WORDS), secrets.choice(PASSWORD_WORDS)
+    return f"{first}{second}{secrets.randbelow(900) + 100}"
+
+
+# --- students -----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    total: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: list[dict] = field(default_factory=list)  # roster: dni, names, district, password
+    updated: int = 0
+    enrolled: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Plan:
+    new: list[StudentRow] = field(default_factory=list)
+    changed: list[tuple[StudentProfile, StudentRow]] = field(default_factory=list)
+    to_enroll: list[StudentRow] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _profile_differs(profile: StudentProfile, row: StudentRow) -> bool:
+    return (profile.first_names, profile.last_names, profile.district, profile.zone) != (
+        row.first_names,
+        row.last_names,
+        row.district,
+        row.zone,
+    ) or (row.phone and profile.phone != row.phone)
+
+
+def _plan(*, course: CoursePage, rows: list[StudentRow]) -> _Plan:
+    """What the rows mean against what is stored (bulk reads: a few queries for any size)."""
+    plan = _Plan()
+    dnis = [r.dni for r in rows]
+    profiles = {p.dni: p for p in StudentProfile.objects.filter(dni__in=dnis)}
+    User = get_user_model()
+    users_without_profile = set(
+        User.objects.filter(username__in=dnis, student_profile__isnull=True).values_list(
+            "username", flat=True
+        )
+    )
+    enrolled = set(
+        Enrollment.objects.filter(course=course, student__dni__in=dnis).values_list(
+            "student__dni", flat=True
+        )
+    )
+    for row in rows:
+        if row.dni in users_without_profile:
+            plan.errors.append(
+                RowError(
+                    row.row,
+                    "dni",
+                    f"El DNI {row.dni} ya es el usuario de una cuenta que no es de estudiante. "
+                    "Consulte a la administración.",
+                )
+            )
+            continue
+        profile = profiles.get(row.dni)
+        if profile is None:
+            plan.new.append(row)
+            plan.to_enroll.append(row)
+            continue
+        touched = False
+        if _profile_differs(profile, row):
+            plan.changed.append((profile, row))
+            touched = True
+        if row.dni not in enrolled:
+            plan.to_enroll.append(row)
+            touched = True
+        if not touched:
+            plan.unchanged += 1
+    return plan
+
+
+def students_import(
+    *,
+    course: CoursePage,
+    content: bytes,
+    dry_run: bool = False,
+    progress: Callable[[int, str], None] | None = None,
+    finalize: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Imports a students CSV into a course, all or nothing.
+
+    Every row is validated first; any error imports nothing. New students get a user named by
+    their DNI, an initial password (returned once in `created`, never stored in clear) and an
+    enrolment; known students are updated where the file differs and enrolled if they were
+    not; so importing the same file again changes nothing. Passwords are hashed before the
+    write transaction (it is the slow part: `progress(percent, phase)` reports it), and
+    `finalize(result)` runs inside that transaction, so a job row records the outcome together
+    with the students or not at all."""
+    report = progress or (lambda percent, phase: None)
+    report(1, "Revisando las filas")
+    parsed = students_csv_parse(content=content)
+    result = ImportResult(total=len(parsed.rows), dry_run=dry_run)
+    result.errors = list(parsed.errors)
+    plan = _plan(course=course, rows=parsed.rows)
+    result.errors.extend(plan.errors)
+    result.errors.sort(key=lambda e: (e.row, e.column))
+    result.total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row > 1})
+    if result.errors:
+        if finalize:
+            with transaction.atomic():
+                finalize(result)
+        return result
+    result.updated = len(plan.changed)
+    result.enrolled = len(plan.to_enroll)
+    result.unchanged = plan.unchanged
+    if dry_run:
+        result.created = [
+            {"dni": r.dni, "first_names": r.first_names, "last_names": r.last_names}
+            for r in plan.new
+        ]
+        if finalize:
+            with transaction.atomic():
+                finalize(result)
+        return result
+
+    report(5, "Creando las contraseñas iniciales")
+    passwords: dict[str, tuple[str, str]] = {}
+    step = max(1, len(plan.new) // 50)
+    for i, row in enumerate(plan.new, start=1):
+        raw = password_generate()
+        passwords[row.dni] = (raw, make_password(raw))
+        if i % step == 0:
+            report(5 + int(90 * i / len(plan.new)), "Creando las contraseñas iniciales")
+    report(96, "Guardando")
+
+    User = get_user_model()
+    students_group = Group.objects.get(name=roles.STUDENTS)
+    try:
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [
+                    User(
+                        username=row.dni,
+                        first_name=row.first_names[:150],
+                        last_name=row.last_names[:150],
+                        password=passwords[row.dni][1],
+                    )
+                    for row in plan.new
+                ]
+            )
+            by_username = {u.username: u for u in users}
+            if any(u.pk is None for u in users):  # backends without RETURNING
+                by_username = {
+                    u.username: u for u in User.objects.filter(username__in=list(by_username))
+                }
+            User.groups.through.objects.bulk_create(
+                [
+                    User.groups.through(user_id=u.pk, group_id=students_group.pk)
+                    for u in by_username.values()
+                ]
+            )
+            StudentProfile.objects.bulk_create(
+                [
+                    StudentProfile(
+                        user=by_username[row.dni],
+                        dni=row.dni,
+                        first_names=row.first_names,
+                        last_names=row.last_names,
+                        district=row.district,
+                        zone=row.zone,
+                        phone=row.phone,
+                    )
+                    for row in plan.new
+                ]
+            )
+            for profile, row in plan.changed:
+                profile.first_names = row.first_names
+                profile.last_names = row.last_names
+                profile.district = row.district
+                profile.zone = row.zone
+                if row.phone:
+                    profile.phone = row.phone
+            StudentProfile.objects.bulk_update(
+                [p for p, _ in plan.changed],
+                ["first_names", "last_names", "district", "zone", "phone"],
+            )
+            profile_ids = dict(
+                StudentProfile.objects.filter(dni__in=[r.dni for r in plan.to_enroll]).values_list(
+                    "dni", "pk"
+                )
+            )
+            Enrollment.objects.bulk_create(
+                [Enrollment(student_id=profile_ids[r.dni], course=course) for r in plan.to_enroll]
+            )
+            result.created = [
+                {
+                    "dni": row.dni,
+                    "first_names": row.first_names,
+                    "last_names": row.last_names,
+                    "district": row.district,
+                    "password": passwords[row.dni][0],
+                }
+                for row in plan.new
+            ]
+            if finalize:
+                finalize(result)
+    except IntegrityError:
+        # Another import (or a coach) created one of these students meanwhile: nothing was
+        # written; running the import again sorts the rows out.
+        result.created = []
+        result.updated = result.enrolled = result.unchanged = 0
+        result.errors = [
+            RowError(
+                0,
+                "",
+                "Otra importación guardó algunos de estos estudiantes al mismo tiempo. No se "
+                "importó nada: vuelva a importar el archivo.",
+            )
+        ]
+        if finalize:
+            with transaction.atomic():
+                finalize(result)
+    report(100, "Terminado")
+    return result
+
+
+def student_import_job_create(
+    *,
+    course: CoursePage,
+    content: bytes,
+    filename: str,
+    user,
+    dry_run: bool = False,
+    consent_confirmed: bool = False,
+) -> StudentImportJob:
+    """Stores the upload and queues its import on the `short` queue."""
+    if not content:
+        raise ValidationFailed(
+            "El archivo está vacío.",
+            errors=[{"field": "file", "message": "El archivo está vacío."}],
+        )
+    if len(content) > MAX_IMPORT_BYTES:
+        message = "El archivo pesa más de 2 MB; divídalo en partes."
+        raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
+    from lms.tasks import import_students_task
+
+    with transaction.atomic():
+        job = StudentImportJob.objects.create(
+            course=course,
+            created_by=user,
+            content=content,
+            original_filename=filename[:255],
+            dry_run=dry_run,
+            consent_confirmed=consent_confirmed,
+            phase="En cola",
+        )
+    transaction.on_commit(lambda: import_students_task.delay(job.pk))
+    return job
+
+
+def student_import_job_run(*, job_id: int) -> None:
+    """Runs a queued import job. Idempotent: a finished job is left alone, and a job whose
+    worker died before its final transaction simply starts again."""
+    with transaction.atomic():
+        job = (
+            StudentImportJob.objects.select_for_update()
+            .select_related("course")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.finished:
+            return
+        StudentImportJob.objects.filter(pk=job.pk).update(
+            status=StudentImportJob.Status.RUNNING,
+            heartbeat_at=timezone.now(),
+            progress=0,
+        )
+    content = bytes(job.content)
+
+    def progress(percent: int, phase: str) -> None:
+        StudentImportJob.objects.filter(pk=job.pk).update(
+            progress=percent, phase=phase, heartbeat_at=timezone.now()
+        )
+
+    def finalize(result: ImportResult) -> None:
+        job.status = StudentImportJob.Status.DONE if result.ok else StudentImportJob.Status.REJECTED
+        job.total_rows = result.total
+        job.errors = [e.as_dict() for e in result.errors]
+        job.created_count = len(result.created)
+        job.updated_count = result.updated
+        job.enrolled_count = result.enrolled
+        job.unchanged_count = result.unchanged
+        job.roster = result.created if (result.ok and not result.dry_run) else []
+        job.progress = 100
+        job.phase = "Terminado" if result.ok else "Rechazado"
+        job.finished_at = timezone.now()
+        job.content = b""
+        job.save()
+
+    try:
+        students_import(
+            course=job.course,
+            content=content,
+            dry_run=job.dry_run,
+            progress=progress,
+            finalize=finalize,
+        )
+    except Exception:
+        logger.exception("students import %s failed", job.pk)
+        StudentImportJob.objects.filter(pk=job.pk).update(
+            status=StudentImportJob.Status.FAILED,
+            phase="Falló",
+            errors=[
+                {
+                    "row": 0,
+                    "column": "",
+                    "message": "La importación falló por un error interno; no se importó nada. "
+                    "Intente de nuevo o avise a soporte.",
+                }
+            ],
+            finished_at=timezone.now(),
+            content=b"",
+        )
+        raise
+
+
+def student_import_roster_take(*, job: StudentImportJob) -> list[dict]:
+    """The new students' initial passwords, shown once: they are erased as they are read."""
+    with transaction.atomic():
+        locked = StudentImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.roster_shown_at is not None:
+            return []
+        roster = list(locked.roster)
+        locked.roster = []
+        locked.roster_shown_at = timezone.now()
+        locked.save(update_fields=["roster", "roster_shown_at"])
+    return roster
+
+
+def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -> list[int]:
+    """Re-queues jobs whose worker went silent (the filesystem broker never redelivers)."""
+    from lms.tasks import import_students_task
+
+    limit = timezone.now() - older_than
+    stale = list(
+        StudentImportJob.objects.filter(
+            status__in=[StudentImportJob.Status.QUEUED, StudentImportJob.Status.RUNNING],
+            created_at__lt=limit,
+        )
+        .exclude(heartbeat_at__gte=limit)
+        .values_list("pk", flat=True)
+    )
+    for job_id in stale:
+        StudentImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+        import_students_task.delay(job_id)
+    return stale
+
+
+def student_password_reset(*, student: StudentProfile) -> str:
+    """Gives the student a new password and returns it (shown once, on a printable card).
+    Their open sessions keep working until they log out; the old password stops at once."""
+    raw = password_generate()
+    with transaction.atomic():
+        user = student.user
+        user.set_password(raw)
+        user.save(update_fields=["password"])
+    return raw
+
+
+def student_enroll(*, student: StudentProfile, course: CoursePage) -> Enrollment:
+    enrollment, _ = Enrollment.objects.get_or_create(student=student, course=course)
+    return enrollment
+
+
+# --- the course's workflow and page permissions -------------------------------------------------
+def lesson_workflow_get() -> Workflow:
+    """The lesson-validation workflow (a data migration creates it; this restores it if an
+    administrator deleted it)."""
+    with transaction.atomic():
+        workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first()
+        if workflow is None:
+            workflow = Workflow.objects.create(name=WORKFLOW_NAME, active=True)
+        if not workflow.workflow_tasks.exists():
+            task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+            if task is None:
+                task = GroupApprovalTask.objects.create(name=TASK_NAME, active=True)
+                task.groups.add(Group.objects.get_or_create(name=roles.VALIDATORS)[0])
+            workflow.workflow_tasks.create(task=task, sort_order=0)
+    return workflow
+
+
+def course_workflow_ensure(*, course: CoursePage) -> None:
+    """Attaches the validation workflow and the roles' page permissions to a course, so its
+    lessons inherit both: presenters add and edit lessons and submit them; only Validación
+    approves (which publishes) or publishes."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import get_default_page_content_type
+
+    with transaction.atomic():
+        WorkflowPage.objects.get_or_create(
+            page=course, defaults={"workflow": lesson_workflow_get()}
+        )
+        content_type = get_default_page_content_type()
+        for group_name, codenames in COURSE_PAGE_PERMISSIONS.items():
+            group, _ = Group.objects.get_or_create(name=group_name)
+            for permission in Permission.objects.filter(
+                content_type=content_type, codename__in=codenames
+            ):
+                GroupPagePermission.objects.get_or_create(
+                    group=group, page=course, permission=permission
+                )
+
+
+# --- downloads and bundles ----------------------------------------------------------------------
+def lesson_download_record(
+    *,
+    student: StudentProfile,
+    lesson: LessonPage,
+    rendition=None,
+    document=None,
+    bundle: LessonBundle | None = None,
+    range_start: int = 0,
+) -> LessonDownload:
+    """One row per download request (a resumed download is a request of its own, with the byte
+    it resumes from)."""
+    if sum(x is not None for x in (rendition, document, bundle)) != 1:
+        raise ValueError("exactly one of rendition, document or bundle")
+    return LessonDownload.objects.create(
+        student=student,
+        lesson=lesson,
+        rendition=rendition,
+        document=document,
+        bundle=bundle,
+        range_start=max(0, range_start),
+    )
+
+
+def _sha256_of(fieldfile) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with fieldfile.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def lesson_bundles_build(*, lesson_id: int) -> list[LessonBundle]:
+    """Builds (or rebuilds, when the inputs changed) one zip per profile for a lesson whose media
+    assets are all ready. Idempotent: a bundle whose inputs did not change is left alone. Media
+    is stored uncompressed in the zip (it is compressed already); the manifest lists each file's
+    name, size and sha256 and travels inside the zip as manifest.json."""
+    from lms.selectors import lesson_bundle_inputs
+
+    lesson = LessonPage.objects.filter(pk=lesson_id).first()
+    if lesson is None:
+        return []
+    inputs = lesson_bundle_inputs(lesson=lesson)
+    if inputs is None:  # some asset is still being processed: its "ready" will queue us again
+        return []
+    built = []
+    for profile, files in inputs.items():
+        signature = hashlib.sha256(
+            json.dumps([(f["name"], f["fingerprint"]) for f in files]).encode()
+        ).hexdigest()
+        existing = LessonBundle.objects.filter(lesson=lesson, profile=profile).first()
+        if (
+            existing
+            and existing.signature == signature
+            and existing.status == LessonBundle.Status.READY
+        ):
+            continue
+        bundle, _ = LessonBundle.objects.update_or_create(
+            lesson=lesson,
+            profile=profile,
+            defaults={"status": LessonBundle.Status.BUILDING, "error_message": ""},
+        )
+        try:
+            built.append(
+                _bundle_write(lesson=lesson, bundle=bundle, files=files, signature=signature)
+            )
+        except Exception as exc:
+            logger.exception("bundle %s of lesson %s failed", profile, lesson.pk)
+            LessonBundle.objects.filter(pk=bundle.pk).update(
+                status=LessonBundle.Status.FAILED, error_message=str(exc)[:2000]
+            )
+    # a profile that no longer has files (an asset was removed) loses its bundle
+    stale = LessonBundle.objects.filter(lesson=lesson).exclude(profile__in=list(inputs))
+    for bundle in stale:
+        if bundle.file:
+            bundle.file.delete(save=False)
+        bundle.delete()
+    return built
+
+
+def _bundle_write(
+    *, lesson: LessonPage, bundle: LessonBundle, files: list[dict], signature: str
+) -> LessonBundle:
+    profile = bundle.profile
+    manifest = []
+    with tempfile.TemporaryFile() as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for item in files:
+                digest = hashlib.sha256()
+                size = 0
+                large = (item.get("size") or 0) > 2**31 - 2**24
+                with (
+                    item["file"].open("rb") as source,
+                    zf.open(item["name"], "w", force_zip64=large) as target,
+                ):
+                    for chunk in iter(lambda source=source: source.read(1024 * 1024), b""):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        target.write(chunk)
+                manifest.append(
+                    {"name": item["name"], "size_bytes": size, "sha256": digest.hexdigest()}
+                )
+            zf.writestr(
+                "manifest.json", json.dumps({"files": manifest}, ensure_ascii=False, indent=2)
+            )
+        tmp.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: tmp.read(1024 * 1024), b""):
+            digest.update(chunk)
+        size = tmp.tell()
+        tmp.seek(0)
+        with transaction.atomic():
+            locked = LessonBundle.objects.select_for_update().get(pk=bundle.pk)
+            old_name = locked.file.name if locked.file else ""
+            locked.file.save(
+                f"leccion-{lesson.episode_number}-{profile}.zip", File(tmp), save=False
+            )
+            locked.size_bytes = size
+            locked.sha256 = digest.hexdigest()
+            locked.manifest = manifest
+            locked.signature = signature
+            locked.status = LessonBundle.Status.READY
+            locked.built_at = timezone.now()
+            locked.save()
+        if old_name and old_name != locked.file.name:
+            locked.file.storage.delete(old_name)
+    return locked
+
+
+def lesson_bundles_queue(*, lesson_ids: list[int]) -> None:
+    from lms.tasks import build_lesson_bundles_task
+
+    for lesson_id in set(lesson_ids):
+        transaction.on_commit(
+            lambda lesson_id=lesson_id: build_lesson_bundles_task.delay(lesson_id)
+        )
+
+
+def lesson_course_refresh(*, lesson: LessonPage) -> None:
+    """Re-reads the lesson's course from the tree (after a move)."""
+    lesson.refresh_from_db(fields=["path", "depth"])
+    course = CoursePage.objects.filter(
+        path=lesson.path[: lesson.steplen * (lesson.depth - 2)]
+    ).first()
+    try:
+        with transaction.atomic():
+            LessonPage.objects.filter(pk=lesson.pk).update(course=course)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "La lección que movió usa un código del día que ya existe en el curso de destino."
+        ) from exc
+
+
+def lesson_bundles_missing_queue() -> list[int]:
+    """Queues the lessons whose assets are all ready but lack a ready bundle for some profile
+    (three queries for the whole site)."""
+    from media_pipeline.models import MediaAsset, Rendition
+    from media_pipeline.profiles import POSTER, PROFILES
+
+    links = list(LessonMediaAsset.objects.values_list("lesson_id", "asset_id", "asset__status"))
+    asset_ids = {asset_id for _, asset_id, _ in links}
+    profiles_by_asset: dict[int, set[str]] = {}
+    for asset_id, profile in (
+        Rendition.objects.filter(asset_id__in=asset_ids)
+        .exclude(profile=POSTER)
+        .values_list("asset_id", "profile")
+    ):
+        if profile in PROFILES:
+            profiles_by_asset.setdefault(asset_id, set()).add(profile)
+    expected: dict[int, set[str]] = {}
+    not_ready: set[int] = set()
+    for lesson_id, asset_id, status in links:
+        if status != MediaAsset.Status.READY:
+            not_ready.add(lesson_id)
+        expected.setdefault(lesson_id, set()).update(profiles_by_asset.get(asset_id, set()))
+    ready: dict[int, set[str]] = {}
+    for lesson_id, profile in LessonBundle.objects.filter(
+        status=LessonBundle.Status.READY
+    ).values_list("lesson_id", "profile"):
+        ready.setdefault(lesson_id, set()).add(profile)
+    missing = [
+        lesson_id
+        for lesson_id, profiles in expected.items()
+        if lesson_id not in not_ready and profiles - ready.get(lesson_id, set())
+    ]
+    lesson_bundles_queue(lesson_ids=missing)
+    return missing

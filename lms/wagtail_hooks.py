@@ -1,0 +1,47 @@
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from lms import admin_views
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_urls")
+def register_lms_admin_urls():
+    urls = [
+        path("", admin_views.students_index, name="students"),
+        path("importar/", admin_views.import_start, name="import"),
+        path("importar/<int:job_id>/", admin_views.import_job, name="import_job"),
+        path(
+            "importar/<int:job_id>/estado/",
+            admin_views.import_job_status,
+            name="import_job_status",
+        ),
+        path("importar/<int:job_id>/tarjetas/", admin_views.import_roster, name="import_roster"),
+        path(
+            "<int:student_id>/nueva-contrasena/",
+            admin_views.password_reset,
+            name="password_reset",
+        ),
+    ]
+    return [path("estudiantes/", include((urls, "lms_admin"), namespace="lms_admin"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_students_menu_item():
+    return PermissionMenuItem(
+        "Estudiantes",
+        reverse("lms_admin:students"),
+        name="estudiantes",
+        icon_name="group",
+        order=260,
+        permission=admin_views.VIEW_PERM,
+    )
