@@ -1,12 +1,11 @@
-from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api, api_not_found
 from config.health import healthz
+from config.media import media_urlpatterns
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -21,10 +20,7 @@ urlpatterns = [
     path("", include("broadcast.urls")),
 ]
 
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    # The demo serves uploaded images itself; production puts media behind the web server or S3.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+# The demo serves uploads itself, never as HTML; production puts media behind the web server or S3.
+urlpatterns += media_urlpatterns()
 
 urlpatterns += [path("", include(wagtail_urls))]
