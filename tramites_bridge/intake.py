@@ -28,12 +28,14 @@ def intake_submission(
     channel: str,
     ip: str | None,
     actor_id: int | None = None,
+    form_token: str | None = None,
 ) -> IntakeResult:
     """Validates and creates once per key. A repeat of a key that already made a submission
     returns it before validating again (its files were already consumed)."""
     if hasattr(data, "copy"):
         data = data.copy()
-    data["token"] = idempotency_key
+    # the page's form carries its own token (shown again after an error); the API has the header
+    data["token"] = form_token or idempotency_key
     existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.procedure_id != procedure.pk or existing.dni != (data.get("dni") or "").strip():

@@ -53,6 +53,7 @@ def procedure_form_view(request: HttpRequest, tupa_code: str) -> HttpResponse:
                 data=request.POST,
                 files=request.FILES,
                 idempotency_key=f"web:{token}",
+                form_token=token,
                 channel=Channel.WEB,
                 ip=client_ip(request),
                 actor_id=request.user.pk if request.user.is_authenticated else None,

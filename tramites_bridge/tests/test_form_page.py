@@ -67,6 +67,8 @@ def test_an_error_reshows_the_page_with_messages_typed_values_and_the_kept_file(
     assert "mi-declaracion.pdf" in html and "No necesita adjuntarlo otra vez" in html
     assert Submission.objects.count() == 0
 
+    # the page shown again carries the same token, so the kept file is found
+    assert _token(html) == token
     data.update(ruc="20123456786")
     data.pop("declaracion")
     response = client.post(f"/tramites/formulario/{procedure.tupa_code}/", data)
