@@ -88,9 +88,24 @@ NO_DURATION = "No se pudo determinar la duración del archivo: parece estar dañ
 IS_IMAGE = "El archivo es una imagen, no un audio ni un video."
 
 
-def _classify_failure(stderr: str) -> ProbeError:
+def _looks_like_media_container(path: str | None) -> bool:
+    """True when the file starts like an MP4/MOV, Matroska/WebM, AVI, Ogg, FLAC,
+    WAV or MP3: a container whose end is missing, not some other kind of file."""
+    if not path:
+        return False
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    return (
+        head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
+        or head.startswith((b"\x1aE\xdf\xa3", b"RIFF", b"OggS", b"fLaC", b"ID3", b"FLV"))
+        or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9")
+    )
+
+
+def _classify_failure(stderr: str, path: str | None = None) -> ProbeError:
     text = stderr.lower()
-    if "moov atom not found" in text or "end of file" in text or "truncat" in text:
+    truncated_words = ("moov atom not found", "end of file", "truncat", "partial file")
+    if any(word in text for word in truncated_words) and _looks_like_media_container(path):
         return ProbeError(TRUNCATED, stderr[-STDERR_TAIL_CHARS:])
     if "does not contain any stream" in text or "output file #0 does not contain" in text:
         return ProbeError(NO_STREAMS, stderr[-STDERR_TAIL_CHARS:])
@@ -127,7 +142,7 @@ def _probe_with_ffprobe(path: str, ffprobe: str) -> ProbeResult:
         timeout=PROBE_TIMEOUT_SECONDS,
     )
     if completed.returncode != 0:
-        raise _classify_failure(completed.stderr)
+        raise _classify_failure(completed.stderr, path)
     data = json.loads(completed.stdout or "{}")
     fmt = data.get("format", {})
     result = ProbeResult(
@@ -170,12 +185,12 @@ _FPS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*fps")
 _PROFILE_RE = re.compile(r"^\w+ \(([^)]+)\)")
 
 
-def parse_ffmpeg_banner(stderr: str) -> ProbeResult:
+def parse_ffmpeg_banner(stderr: str, path: str | None = None) -> ProbeResult:
     """What `ffmpeg -i FILE` says about FILE (the fallback when there is no ffprobe)."""
     result = ProbeResult(source="ffmpeg")
     input_match = _INPUT_RE.search(stderr)
     if not input_match:
-        raise _classify_failure(stderr)
+        raise _classify_failure(stderr, path)
     result.format_name = input_match.group(1)
     duration = _DURATION_RE.search(stderr)
     if duration:
@@ -219,7 +234,7 @@ def _probe_with_ffmpeg(path: str, ffmpeg: str) -> ProbeResult:
         text=True,
         timeout=PROBE_TIMEOUT_SECONDS,
     )
-    return parse_ffmpeg_banner(completed.stderr)
+    return parse_ffmpeg_banner(completed.stderr, path)
 
 
 def probe(path: str | os.PathLike, *, use_ffprobe: bool | None = None) -> ProbeResult:
@@ -260,7 +275,12 @@ def decodes_to_the_end(path: str | os.PathLike, duration: float) -> tuple[bool, 
         if line.startswith(("out_time_us=", "out_time_ms=")):
             out_us = max(out_us, _int_or_none(line.split("=", 1)[1]) or 0)
     decoded = out_us / 1_000_000
-    ok = completed.returncode == 0 and decoded > min(0.2, duration / 4)
+    expected = duration - start
+    ok = (
+        completed.returncode == 0
+        and decoded >= expected * 0.75
+        and "partial file" not in completed.stderr
+    )
     return ok, completed.stderr[-STDERR_TAIL_CHARS:]
 
 

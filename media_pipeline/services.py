@@ -741,7 +741,13 @@ def upload_append(
             spool.close()
             return locked
         skip = locked.offset - first
-        spool.seek(skip)
+        if skip:
+            # File.chunks() rewinds to 0, so the new bytes go into a file of their own.
+            fresh = tempfile.SpooledTemporaryFile(max_size=4 * 1024**2)  # noqa: SIM115
+            spool.seek(skip)
+            shutil.copyfileobj(spool, fresh, HASH_CHUNK)
+            spool.close()
+            spool = fresh
         storage = MediaAsset._meta.get_field("original").storage
         part_name = storage.save(
             f"media/uploads/{locked.pk}/{locked.offset:015d}.part", File(spool)
