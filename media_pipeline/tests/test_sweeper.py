@@ -1,0 +1,60 @@
+"""The sweeper re-queues jobs whose heartbeat went stale, and gives up after too many tries."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from media_pipeline import services
+from media_pipeline.models import MediaAsset
+from media_pipeline.tests.factories import MediaAssetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_job_with_a_stale_heartbeat_is_queued_again(django_capture_on_commit_callbacks):
+    old = timezone.now() - timedelta(hours=1)
+    stale = MediaAssetFactory(status="transcoding", heartbeat_at=old, job_token="abc", attempts=1)
+    live = MediaAssetFactory(status="transcoding", heartbeat_at=timezone.now(), job_token="def")
+    stuck_probe = MediaAssetFactory(status="probing", heartbeat_at=old)
+    with django_capture_on_commit_callbacks() as callbacks:
+        requeued = services.asset_sweep_stale()
+    assert sorted(requeued) == sorted([stale.pk, stuck_probe.pk])
+    assert len(callbacks) == 2  # one task message each, sent after commit
+    stale.refresh_from_db()
+    live.refresh_from_db()
+    stuck_probe.refresh_from_db()
+    assert (stale.status, stale.job_token) == ("queued", "")
+    assert stuck_probe.status == "uploaded"
+    assert (live.status, live.job_token) == ("transcoding", "def")
+
+
+def test_queueing_is_idempotent(django_capture_on_commit_callbacks):
+    ready = MediaAssetFactory(status="ready")
+    running = MediaAssetFactory(status="transcoding", heartbeat_at=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.asset_queue(asset_id=ready.pk)
+        services.asset_queue(asset_id=running.pk)
+    assert callbacks == []
+
+
+def test_a_job_interrupted_too_often_fails_with_a_reason():
+    asset = MediaAssetFactory(status="queued", attempts=3)
+    services.asset_transcode(asset_id=asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == MediaAsset.Status.FAILED
+    assert "se interrumpió 3 veces" in asset.error_message
+
+
+def test_a_run_that_lost_the_job_stops_writing_progress():
+    asset = MediaAssetFactory(status="transcoding", job_token="mine", duration_seconds=10)
+    writer = services._ProgressWriter(asset.pk, "mine", 10)
+    writer(5.0, 2.0)
+    asset.refresh_from_db()
+    assert (asset.progress, asset.eta_seconds) == (47, 2)
+    MediaAsset.objects.filter(pk=asset.pk).update(job_token="someone-else")
+    writer.last_write = 0
+    from media_pipeline.ffmpeg import Aborted
+
+    with pytest.raises(Aborted):
+        writer(6.0, 3.0)
