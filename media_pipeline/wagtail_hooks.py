@@ -27,7 +27,7 @@ class MediaAssetViewSet(SnippetViewSet):
         "title",
         "kind",
         ProgressColumn("status", label="Estado y avance"),
-        RenditionsColumn("renditions", label="Versiones"),
+        RenditionsColumn("renditions", label="Versiones", accessor="pk"),
         "created_at",
     ]
     list_filter = ["status", "kind"]

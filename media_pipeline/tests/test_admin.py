@@ -1,0 +1,100 @@
+"""The media library in the Wagtail admin: list with live progress, asset page, retry, upload."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from media_pipeline.models import MediaAsset
+from media_pipeline.tests.factories import MediaAssetFactory, RenditionFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/admin/snippets/media_pipeline/mediaasset/"
+
+
+def test_the_list_shows_status_progress_and_rendition_sizes(client_for):
+    running = MediaAssetFactory(
+        title="Episodio 7", status="transcoding", progress=42, eta_seconds=90
+    )
+    ready = MediaAssetFactory(title="Episodio 6", status="ready", progress=100)
+    RenditionFactory(asset=ready, profile="video_240p", size_bytes=3_400_000)
+    response = client_for("tv_staff").get(LIST_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-media-asset="{running.pk}"' in html
+    assert 'value="42"' in html and "quedan 90 s" in html
+    assert "Procesando" in html and "Listo" in html
+    assert "video_240p: 3,4 MB" in html
+    assert "media_pipeline/js/progress.js" in html
+    assert "Material audiovisual" in html
+
+
+def test_a_failed_asset_shows_its_error_and_a_one_click_retry(
+    client_for, django_capture_on_commit_callbacks
+):
+    failed = MediaAssetFactory(
+        title="Roto",
+        status="failed",
+        error_message="El archivo está vacío (0 bytes).",
+        error_detail="moov atom not found",
+    )
+    client = client_for("presenter")
+    html = client.get(LIST_URL).content.decode()
+    assert "El archivo está vacío" in html and "Reintentar" in html
+    page = client.get(f"{LIST_URL}edit/{failed.pk}/").content.decode()
+    assert "moov atom not found" in page
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"/admin/material-audiovisual/{failed.pk}/reintentar/")
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert (failed.status, failed.error_message) == ("uploaded", "")
+
+
+def test_the_asset_page_lists_renditions_in_mb_against_their_budget(client_for):
+    asset = MediaAssetFactory(title="Clase 3", status="ready", progress=100)
+    RenditionFactory(
+        asset=asset,
+        profile="video_360p",
+        size_bytes=5_500_000,
+        duration_seconds=120,
+        width=640,
+        height=360,
+    )
+    html = client_for("coach").get(f"{LIST_URL}edit/{asset.pk}/").content.decode()
+    assert "Video estándar" in html and "5,50 MB" in html
+    assert "165 (220)" in html  # MB per hour and the ceiling
+    assert f"/medios/descargar/{asset.pk}/video_360p/" in html
+
+
+def test_roles_without_media_work_cannot_open_the_library(client_for):
+    asset = MediaAssetFactory(status="failed")
+    client = client_for("back_office")
+    assert client.get(LIST_URL).status_code in (302, 403)
+    assert client.get(f"{LIST_URL}edit/{asset.pk}/").status_code in (302, 403)
+    assert client.get(f"{LIST_URL}add/").status_code in (302, 403)
+    client.post(f"/admin/material-audiovisual/{asset.pk}/reintentar/")
+    asset.refresh_from_db()
+    assert asset.status == "failed"
+
+
+def test_the_upload_page_works_without_javascript(client_for):
+    client = client_for("validator")
+    page = client.get(f"{LIST_URL}add/").content.decode()
+    assert 'id="media-upload-form"' in page and "media_pipeline/js/upload.js" in page
+    response = client.post(
+        f"{LIST_URL}add/",
+        {"title": "Ficha 2", "kind": "", "file": SimpleUploadedFile("f.pdf", b"%PDF-1.4\n")},
+    )
+    asset = MediaAsset.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/edit/{asset.pk}/")
+    assert (asset.title, asset.kind, asset.status) == ("Ficha 2", "document", "ready")
+
+
+def test_an_upload_over_the_limit_says_so_in_spanish(client_for, settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 100
+    response = client_for("presenter").post(
+        f"{LIST_URL}add/", {"title": "x", "file": SimpleUploadedFile("v.mp4", b"x" * 500)}
+    )
+    assert response.status_code == 413
+    assert "demasiado grande" in response.content.decode()
+    assert MediaAsset.objects.count() == 0
