@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from media_pipeline import ffmpeg
+from media_pipeline.tests.media_fixtures import longer_clip, shared_media  # noqa: F401
 
 
 @pytest.fixture(scope="session")

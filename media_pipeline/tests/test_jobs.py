@@ -10,36 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from media_pipeline import ffmpeg, services
+from media_pipeline import services
 from media_pipeline.models import MediaAsset
 from media_pipeline.tests.conftest import upload_of
 from tests.fixtures import LIVE_DB, wait_for
 
 pytestmark = [LIVE_DB, pytest.mark.worker]
-
-
-@pytest.fixture
-def shared_media(settings):
-    """The worker process stores files where the test settings put MEDIA_ROOT (it does not see
-    the per-test folder), so tests that hand work to it use the same place."""
-    root = os.environ["MEDIA_ROOT"]
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root, "base_url": "/media/"},
-        },
-    }
-    return Path(root)
-
-
-@pytest.fixture(scope="session")
-def longer_clip(tmp_path_factory):
-    # long enough that the worker is still encoding when the test kills it
-    return ffmpeg.make_synthetic_clip(
-        tmp_path_factory.mktemp("long") / "episodio.mp4", seconds=10, width=1280, height=720
-    )
 
 
 def _ffmpeg_processes_for(asset_id: int) -> list[tuple[int, int]]:

@@ -1,0 +1,55 @@
+"""A presenter watches a recording's job progress live in the admin until it is ready."""
+
+import pytest
+from playwright.sync_api import expect
+
+from media_pipeline import ffmpeg, services
+from media_pipeline.models import MediaAsset
+from media_pipeline.tests.media_fixtures import shared_media  # noqa: F401
+from tests.fixtures import LIVE_DB, TEST_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, LIVE_DB, pytest.mark.usefixtures("shared_media")]
+
+
+def test_the_admin_progress_bar_moves_to_100_without_a_reload(
+    page, make_user, celery_worker_process, tmp_path
+):
+    make_user("presenter", username="conductora-e2e")
+    clip = ffmpeg.make_synthetic_clip(
+        tmp_path / "episodio-e2e.mp4", seconds=8, width=1280, height=720
+    )
+
+    page.goto("/admin/login/")
+    page.get_by_label("Nombre de usuario").fill("conductora-e2e")
+    page.get_by_label("Contraseña").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url("**/admin/")
+    page.get_by_role("link", name="Material audiovisual").click()
+    page.wait_for_url("**/admin/snippets/media_pipeline/mediaasset/")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    with open(clip, "rb") as handle:
+        from django.core.files import File
+
+        asset = services.asset_create_from_upload(
+            file=File(handle, name=clip.name), title="Episodio en vivo", uploaded_by=None
+        )
+    # the new row appears on the next visit of the list; from then on it updates itself
+    page.reload()
+    page.evaluate("window.__sameDocument = true")
+    job = page.locator(f'[data-media-asset="{asset.pk}"]')
+    bar = job.locator("progress")
+    expect(job).to_be_visible()
+
+    seen = set()
+    for _ in range(600):
+        seen.add(int(bar.get_attribute("value")))
+        if 100 in seen:
+            break
+        page.wait_for_timeout(200)
+    expect(bar).to_have_attribute("value", "100", timeout=120_000)
+    expect(job.locator("[data-media-status]")).to_have_text("Listo")
+    assert page.evaluate("window.__sameDocument") is True
+    assert MediaAsset.objects.get(pk=asset.pk).status == "ready"
+    # it moved through intermediate values, not straight from 0 to 100
+    assert any(0 < value < 100 for value in seen), seen
