@@ -53,3 +53,51 @@ def test_the_admin_progress_bar_moves_to_100_without_a_reload(
     assert MediaAsset.objects.get(pk=asset.pk).status == "ready"
     # it moved through intermediate values, not straight from 0 to 100
     assert any(0 < value < 100 for value in seen), seen
+
+
+def test_the_admin_upload_sends_chunks_and_survives_a_dropped_connection(
+    page, make_user, settings, tmp_path
+):
+    settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES = 64 * 1024  # several chunks for a small clip
+    make_user("tv_staff", username="tv-e2e")
+    clip = ffmpeg.make_synthetic_clip(tmp_path / "noticiero.mp4", seconds=3, width=640, height=360)
+    size = clip.stat().st_size
+    assert size > 3 * 64 * 1024
+
+    page.goto("/admin/login/")
+    page.get_by_label("Nombre de usuario").fill("tv-e2e")
+    page.get_by_label("Contraseña").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/snippets/media_pipeline/mediaasset/add/")
+    chunk_requests = []
+    page.on(
+        "request",
+        lambda r: (
+            chunk_requests.append(r.headers.get("content-range")) if r.method == "PATCH" else None
+        ),
+    )
+    # the link drops once, in the middle of the upload
+    dropped = []
+
+    def drop_second_chunk(route):
+        if route.request.method == "PATCH" and len(chunk_requests) == 2 and not dropped:
+            dropped.append(route.request.headers.get("content-range"))
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/media/uploads/**", drop_second_chunk)
+    page.get_by_label("Título").fill("Noticiero de prueba")
+    page.get_by_label("Archivo").set_input_files(str(clip))
+    page.get_by_role("button", name="Subir").click()
+    page.wait_for_url("**/admin/snippets/media_pipeline/mediaasset/edit/*/")
+    expect(page.get_by_role("heading", name="Noticiero de prueba")).to_be_visible()
+
+    asset = MediaAsset.objects.get(title="Noticiero de prueba")
+    assert asset.original_size == size
+    assert asset.original.read() == clip.read_bytes()
+    assert len(chunk_requests) >= 4
+    assert chunk_requests[0] == f"bytes 0-65535/{size}"
+    assert dropped == [f"bytes 65536-131071/{size}"]
+    assert chunk_requests.count(dropped[0]) == 2  # sent again after the drop
