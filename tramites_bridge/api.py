@@ -1,6 +1,7 @@
 """/api/v1/tramites/: the catalogue, anonymous submissions (multipart) and tracking."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Header, Router, Status
 
@@ -123,12 +124,6 @@ def create_submission(
 ):
     ip = client_ip(request)
     identifier = f"client:{ip}"
-    throttle_check(
-        scope=SUBMIT_SCOPE,
-        ip=ip,
-        identifier=identifier,
-        detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
-    )
     key = (idempotency_key or "").strip()
     errors = []
     if not 8 <= len(key) <= 80:
@@ -145,17 +140,30 @@ def create_submission(
         errors.append(
             {"field": "procedure", "message": "No existe un procedimiento activo con ese código."}
         )
-    if errors:
+    # One transaction for the attempt's count (the cache is the database's in the default set-up)
+    # and the submission: one commit instead of three. Errors are raised after it, so a refused
+    # attempt still counts and its valid files are still kept.
+    with transaction.atomic():
+        throttle_check(
+            scope=SUBMIT_SCOPE,
+            ip=ip,
+            identifier=identifier,
+            detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
+        )
+        throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
+        if errors:
+            result = None
+        else:
+            result = intake_submission(
+                procedure=procedure,
+                data=request.POST,
+                files=request.FILES,
+                idempotency_key=f"api:{key}",
+                channel=Channel.API,
+                ip=ip,
+            )
+    if result is None:
         raise ValidationFailed(errors=errors)
-    throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
-    result = intake_submission(
-        procedure=procedure,
-        data=request.POST,
-        files=request.FILES,
-        idempotency_key=f"api:{key}",
-        channel=Channel.API,
-        ip=ip,
-    )
     if result.submission is None:
         raise ValidationFailed(errors=form_errors_to_contract(result.form))
     return Status(201 if result.created else 200, _created_out(request, result.submission))

@@ -44,9 +44,8 @@ def intake_submission(
                 code="idempotency_key_reused",
             )
         return IntakeResult(form=ProcedureForm(procedure=procedure), submission=existing)
-    form = ProcedureForm(
-        data, files, procedure=procedure, pending=pending_attachments(token=idempotency_key)
-    )
+    pending = pending_attachments(token=idempotency_key)
+    form = ProcedureForm(data, files, procedure=procedure, pending=pending)
     if not form.is_valid():
         for name, upload in form.valid_uploads().items():
             attachment_stash(token=idempotency_key, field_name=name, upload=upload)
@@ -66,6 +65,8 @@ def intake_submission(
         channel=channel,
         ip=ip,
         actor_id=actor_id,
+        key_checked=True,
+        stashed=bool(pending),
     )
     return IntakeResult(form=form, submission=submission, created=created)
 

@@ -63,14 +63,18 @@ def submission_track(*, code: str, dni: str) -> TrackingResult | None:
     dni = (dni or "").strip()
     if normalised is None or not dni:
         return None
-    submission = (
-        Submission.objects.select_related("procedure", "office")
-        .filter(code=normalised, dni=dni)
-        .first()
+    # One query: the timeline joined to its file (every file has at least its "recibido" step).
+    # Ids grow with time, so the id orders the timeline.
+    events = list(
+        SubmissionEvent.objects.select_related(
+            "office", "submission__procedure", "submission__office"
+        )
+        .filter(submission__code=normalised, submission__dni=dni)
+        .order_by("pk")
     )
-    if submission is None:
+    if not events:
         return None
-    events = list(submission.events.select_related("office").order_by("created_at", "pk"))
+    submission = events[0].submission
     todo = ""
     if submission.status == Status.OBSERVED:
         todo = next((e.note for e in reversed(events) if e.status == Status.OBSERVED), "")

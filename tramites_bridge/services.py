@@ -75,14 +75,21 @@ def submission_create(
     channel: str,
     ip: str | None = None,
     actor_id: int | None = None,
+    key_checked: bool = False,
+    stashed: bool = True,
 ) -> tuple[Submission, bool]:
     """Creates the submission once per idempotency key: (submission, created). A repeat of the
     same key returns the first submission; the same key with another citizen or procedure is a
     conflict. Uploads are validated files; attachments already stashed under the key (a form
-    shown again after an error) are bound too."""
-    existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
-    if existing is not None:
-        return existing, False
+    shown again after an error) are bound too.
+
+    A caller that has just looked the key up may say so (key_checked) and whether any files are
+    stashed under it (stashed), to save those queries; a concurrent twin is still caught by the
+    unique key."""
+    if not key_checked:
+        existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
+        if existing is not None:
+            return existing, False
     if not procedure.active:
         raise ValidationFailed(
             "Este procedimiento no recibe solicitudes por ahora.",
@@ -104,6 +111,7 @@ def submission_create(
                     channel=channel,
                     ip=ip,
                     actor_id=actor_id,
+                    stashed=stashed,
                 )
         except IntegrityError:
             # Either a concurrent request with the same key won (return its submission) or, once
@@ -112,8 +120,9 @@ def submission_create(
             if existing is not None:
                 return existing, False
             continue
-        event_id = submission.events.values_list("pk", flat=True).first()
-        transaction.on_commit(lambda eid=event_id: submission_notify(event_id=eid))
+        if submission.email:
+            event_id = submission.events.values_list("pk", flat=True).first()
+            transaction.on_commit(lambda eid=event_id: submission_notify(event_id=eid))
         return submission, True
     raise ConflictError("No se pudo registrar el trámite. Intente de nuevo.")
 
@@ -130,7 +139,7 @@ def _existing_for_key(key: str, *, procedure: Procedure, dni: str) -> Submission
     return existing
 
 
-def _insert_submission(*, procedure, idempotency_key, uploads, ip, actor_id, **fields):
+def _insert_submission(*, procedure, idempotency_key, uploads, ip, actor_id, stashed, **fields):
     today = timezone.localdate()
     submission = Submission.objects.create(
         code=code_generate(),
@@ -155,9 +164,10 @@ def _insert_submission(*, procedure, idempotency_key, uploads, ip, actor_id, **f
         )
         attachment.file.save(upload.name or "archivo", upload, save=False)
         attachment.save()
-    Attachment.objects.filter(token=idempotency_key, submission__isnull=True).exclude(
-        field_name__in=list(uploads)
-    ).update(submission=submission)
+    if stashed:
+        Attachment.objects.filter(token=idempotency_key, submission__isnull=True).exclude(
+            field_name__in=list(uploads)
+        ).update(submission=submission)
     SubmissionEvent.objects.create(
         submission=submission, status=Status.RECEIVED, office=procedure.office
     )

@@ -3,9 +3,10 @@
 A failure is counted twice with the shared helper: under the code (so one code attacked from many
 addresses is stopped) and under the client's address alone (so one client trying many codes is
 stopped after THROTTLE_TRAMITES_TRACK_LIMIT failures in the window). A wrong code and a wrong DNI
-are the same failure and get the same answer."""
+are the same failure and get the same answer. A success does not clear the counters (that would
+cost a cache write per lookup); failures age out with the window."""
 
-from config.throttling import throttle_check, throttle_hit, throttle_reset
+from config.throttling import throttle_check, throttle_hit
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.selectors import TrackingResult, submission_track
 
@@ -33,5 +34,4 @@ def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
         for identifier in _identifiers(code, ip):
             throttle_hit(scope=SCOPE, ip=ip, identifier=identifier)
         return None
-    throttle_reset(scope=SCOPE, ip=ip, identifier=_identifiers(code, ip)[0])
     return result

@@ -1,0 +1,286 @@
+"""Procedure bridge benchmark, in one run, against PostgreSQL through gunicorn:
+
+- submissions per second through POST /api/v1/tramites/submissions (multipart, each with a
+  100 KB PDF and its own Idempotency-Key),
+- tracking lookups per second through GET /api/v1/tramites/track/{code}?dni= (p95 printed),
+- the baseline: a bare Django view returning a constant JSON through the same gunicorn.
+Targets: lookups >= 0.4x the bare view's rate, submissions >= 0.15x it.
+
+    .venv/bin/python bench/tramites.py
+
+Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pap_bench_tramites, created
+if missing), BENCH_SECONDS per scenario (default 10), BENCH_CLIENTS concurrent client processes
+(default 8), BENCH_WORKERS gunicorn sync workers (default 2 x cores + 1).
+"""
+
+import http.client
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DIR = Path("/tmp/pasoapaso-bench-tramites")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+DB_NAME = "pap_bench_tramites"
+os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+shutil.rmtree(BENCH_DIR, ignore_errors=True)
+BENCH_DIR.mkdir(parents=True)
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "PASOAPASO_VAR_DIR": str(BENCH_DIR / "var"),
+    "MEDIA_ROOT": str(BENCH_DIR / "media"),
+    "DB_CONN_MAX_AGE": "60",
+    # the benchmark is one client address: raise the per-client limits out of the way
+    "THROTTLE_TRAMITES_SUBMIT_LIMIT": "100000000",
+    "THROTTLE_TRAMITES_TRACK_LIMIT": "100000000",
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(SERVER_ENV)
+
+PDF_100K = b"%PDF-1.4\n" + b"0" * (100 * 1024 - 16) + b"\n%%EOF\n"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def machine() -> str:
+    model = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        model = next(
+            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), ""
+        )
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {model}"
+    )
+
+
+def ensure_database() -> None:
+    url = os.environ["DATABASE_URL"]
+    if not url.startswith("postgres"):
+        return
+    name = url.rsplit("/", 1)[1]
+    base = url.rsplit("/", 1)[0]
+    subprocess.run(
+        ["psql", f"{base}/postgres", "-c", f"DROP DATABASE IF EXISTS {name}"],
+        capture_output=True,
+        check=False,
+    )
+    subprocess.run(
+        ["psql", f"{base}/postgres", "-c", f"CREATE DATABASE {name}"],
+        capture_output=True,
+        check=True,
+    )
+
+
+def prepare() -> list[tuple[str, str]]:
+    """Migrates, creates the catalogue and 300 submissions: the (code, dni) pairs to look up."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tramites_bridge.models import Office, Procedure, ProcedureField
+    from tramites_bridge.services import submission_create
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    office = Office.objects.create(name="Subgerencia de Licencias y Autorizaciones")
+    procedure = Procedure.objects.create(
+        tupa_code="LF-01", name="Licencia de funcionamiento", office=office, deadline_days=4
+    )
+    K = ProcedureField.Kind
+    for order, (name, kind) in enumerate(
+        [("ruc", K.RUC), ("razon_social", K.TEXT), ("declaracion", K.FILE)]
+    ):
+        ProcedureField.objects.create(
+            procedure=procedure, sort_order=order, name=name, label=name, kind=kind
+        )
+    pairs = []
+    for n in range(300):
+        dni = f"4{n:07d}"
+        submission, _ = submission_create(
+            procedure=procedure,
+            idempotency_key=f"bench:{n}",
+            dni=dni,
+            first_names="Ciudadano",
+            last_names="De Prueba",
+            data={"ruc": "20123456786", "razon_social": "Bodega"},
+            channel="api",
+        )
+        pairs.append((submission.code, dni))
+    from django.db import connections
+
+    connections.close_all()
+    return pairs
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(f"{head}{value}\r\n".encode())
+    for name, (filename, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def client_loop(args) -> tuple[list[float], int]:
+    """One client: requests back to back for SECONDS. Returns (latencies, errors)."""
+    kind, port, pairs, seconds, offset = args
+    latencies, errors, n = [], 0, offset
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Host": "127.0.0.1"}
+        if kind == "bare":
+            method, url, body = "GET", "/bench/bare", None
+            expected = 200
+        elif kind == "track":
+            code, dni = pairs[n % len(pairs)]
+            method, url, body = "GET", f"/api/v1/tramites/track/{code}?dni={dni}", None
+            expected = 200
+        else:
+            body, ctype = multipart(
+                {
+                    "procedure": "LF-01",
+                    "dni": "41234567",
+                    "nombres": "María",
+                    "apellidos": "Quispe",
+                    "consentimiento": "true",
+                    "ruc": "20123456786",
+                    "razon_social": "Bodega Santa Apolonia",
+                },
+                {"declaracion": ("declaracion.pdf", PDF_100K)},
+            )
+            headers.update({"Content-Type": ctype, "Idempotency-Key": str(uuid.uuid4())})
+            method, url, expected = "POST", "/api/v1/tramites/submissions", 201
+        started = time.perf_counter()
+        conn.request(method, url, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != expected:
+            errors += 1
+        conn.close()
+        n += 1
+    return latencies, errors
+
+
+def run(kind: str, port: int, pairs: list) -> dict:
+    with mp.get_context("fork").Pool(CLIENTS) as pool:
+        results = pool.map(
+            client_loop, [(kind, port, pairs, SECONDS, i * 1000) for i in range(CLIENTS)]
+        )
+    latencies = sorted(lat for lats, _ in results for lat in lats)
+    errors = sum(e for _, e in results)
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    return {
+        "count": len(latencies),
+        "rate": len(latencies) / SECONDS,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": p95 * 1000,
+        "errors": errors,
+    }
+
+
+def main() -> int:
+    log(f"Machine: {machine()}")
+    log(
+        f"Database: {os.environ['DATABASE_URL'].split('@')[-1]}; gunicorn {WORKERS} sync workers; "
+        f"{CLIENTS} client processes; {SECONDS:.0f} s per scenario"
+    )
+    ensure_database()
+    pairs = prepare()
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--pythonpath",
+            str(ROOT / "bench"),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "tramites_server:application",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/bench/bare", headers={"Host": "127.0.0.1"})
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        # warm every worker (imports, DB connections)
+        client_loop(("bare", port, pairs, 1.0, 0))
+        client_loop(("track", port, pairs, 1.0, 0))
+        results = {kind: run(kind, port, pairs) for kind in ("bare", "track", "submit")}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bare = results["bare"]["rate"]
+    log("")
+    log("| scenario | requests/s | ratio vs bare | p50 ms | p95 ms | errors | target |")
+    log("|---|---|---|---|---|---|---|")
+    targets = {"bare": None, "track": 0.4, "submit": 0.15}
+    names = {
+        "bare": "bare Django view (constant JSON)",
+        "track": "tracking lookup (GET track/{code}?dni=)",
+        "submit": "submission with a 100 KB PDF (POST submissions)",
+    }
+    ok = True
+    for kind, r in results.items():
+        ratio = r["rate"] / bare if bare else 0
+        target = targets[kind]
+        verdict = (
+            "—" if target is None else (f"≥ {target}× " + ("OK" if ratio >= target else "MISSED"))
+        )
+        ok = ok and (target is None or ratio >= target) and r["errors"] == 0
+        log(
+            f"| {names[kind]} | {r['rate']:.0f} | {ratio:.2f}× | {r['p50']:.1f} | {r['p95']:.1f} "
+            f"| {r['errors']} | {verdict} |"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
