@@ -1,0 +1,68 @@
+import pytest
+from django.contrib.auth import authenticate
+from wagtail.models import Site, TaskState, WorkflowState
+
+from config.seed import DEMO_PASSWORD
+from config.seed import seed as seed_accounts
+from lms.districts import CAJAMARCA_DISTRICTS
+from lms.models import CoursePage, Enrollment, LessonPage, StudentProfile, UnitPage
+from lms.seed import seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    from cms.seed import seed_site_root
+
+    seed_accounts()
+    seed_site_root()
+    return seed()
+
+
+def test_the_demo_course_has_units_and_lessons_published_through_validation(seeded):
+    course = CoursePage.objects.get(slug="aprendiendo-paso-a-paso")
+    home = Site.objects.get(is_default_site=True).root_page
+    assert course.get_parent().pk == home.pk
+    assert UnitPage.objects.child_of(course).count() == 3
+    lessons = LessonPage.objects.filter(course=course)
+    assert lessons.live().count() >= 12
+    assert sorted(lessons.values_list("episode_number", flat=True)) == list(range(1, 13))
+    codes = list(lessons.values_list("on_air_code", flat=True))
+    assert len(set(codes)) == len(codes)
+    assert all(4 <= len(code) <= 6 for code in codes)
+    # each went through the workflow: submitted by a presenter, approved by the validator
+    for lesson in LessonPage.objects.all():
+        state = WorkflowState.objects.get(object_id=str(lesson.pk))
+        assert state.status == WorkflowState.STATUS_APPROVED
+        approval = TaskState.objects.get(workflow_state=state)
+        assert approval.status == TaskState.STATUS_APPROVED
+        assert approval.finished_by.username == "validacion"
+        assert state.requested_by.username in {"conductora.rosa", "conductora.milagros"}
+
+
+def test_530_students_across_the_province_enrolled_and_a_second_run_adds_none(seeded):
+    assert StudentProfile.objects.count() == 530
+    course = CoursePage.objects.get(slug="aprendiendo-paso-a-paso")
+    assert Enrollment.objects.filter(course=course).count() == 530
+    assert set(StudentProfile.objects.values_list("district", flat=True)) == set(
+        CAJAMARCA_DISTRICTS
+    )
+    assert set(StudentProfile.objects.values_list("zone", flat=True)) == {"urbana", "rural"}
+    demo = StudentProfile.objects.get(dni="40000001")
+    assert demo.enrollments.filter(course=course).exists()
+    assert authenticate(username="40000001", password=DEMO_PASSWORD) is not None
+    other = StudentProfile.objects.exclude(dni="40000001").first()
+    assert authenticate(username=other.dni, password=DEMO_PASSWORD) is not None
+    # a second run creates nothing
+    counts = (
+        LessonPage.objects.count(),
+        StudentProfile.objects.count(),
+        Enrollment.objects.count(),
+    )
+    assert seed() == []
+    assert counts == (
+        LessonPage.objects.count(),
+        StudentProfile.objects.count(),
+        Enrollment.objects.count(),
+    )
