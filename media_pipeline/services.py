@@ -156,6 +156,13 @@ def asset_queue(*, asset_id: int) -> None:
         running = asset.status in (Status.PROBING, Status.TRANSCODING)
         if running and not _is_stale(asset):
             return
+        if asset.status == Status.QUEUED:
+            return  # its message is in the broker; re-sending would lose its place in line
+        recently_sent = asset.queued_at is not None and timezone.now() - asset.queued_at < (
+            timedelta(seconds=settings.MEDIA_HEARTBEAT_STALE_SECONDS)
+        )
+        if asset.status == Status.UPLOADED and recently_sent:
+            return
         if asset.status in (Status.UPLOADED, Status.PROBING):
             task = tasks.probe_asset_task
             if asset.status == Status.PROBING:
@@ -188,6 +195,7 @@ def asset_retry(*, asset: MediaAsset, by) -> MediaAsset:
         locked.heartbeat_at = None
         locked.started_at = None
         locked.finished_at = None
+        locked.queued_at = None
         locked.save()
         logger.info("media asset %s retried by user %s", locked.pk, getattr(by, "pk", None))
         asset_id = locked.pk
@@ -547,6 +555,10 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
             stored.remove(temp_name)
             stored.append(final)
             finals[key] = final
+            # storing a large rendition in a remote bucket can take a while: keep beating
+            MediaAsset.objects.filter(pk=asset_id, job_token=token).update(
+                heartbeat_at=timezone.now()
+            )
 
         with transaction.atomic():
             locked = MediaAsset.objects.select_for_update().get(pk=asset_id)

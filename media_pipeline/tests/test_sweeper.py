@@ -58,3 +58,22 @@ def test_a_run_that_lost_the_job_stops_writing_progress():
 
     with pytest.raises(Aborted):
         writer(6.0, 3.0)
+
+
+def test_queueing_an_asset_already_waiting_keeps_its_place(django_capture_on_commit_callbacks):
+    waiting = MediaAssetFactory(status="queued", queued_at=timezone.now() - timedelta(minutes=5))
+    before = waiting.queued_at
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.asset_queue(asset_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert (callbacks, waiting.queued_at) == ([], before)
+
+
+def test_a_retried_asset_is_sent_to_probing_at_once(django_capture_on_commit_callbacks):
+    failed = MediaAssetFactory(status="failed", queued_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.asset_retry(asset=failed, by=None)
+    # the retry's own callback queues the asset, which sends one probe message
+    assert len(callbacks) == 2
+    failed.refresh_from_db()
+    assert failed.status == "uploaded" and failed.queued_at is not None
