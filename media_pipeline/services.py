@@ -20,7 +20,7 @@ from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import get_valid_filename
+from django.utils.text import get_valid_filename, slugify
 
 from config.errors import ConflictError, PayloadTooLarge, ValidationFailed
 from media_pipeline import ffmpeg
@@ -541,7 +541,7 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
         # Store under temporary names, then move: a reader never sees a half-written file.
         folder = f"{_rendition_dir(asset)}/{token[:12]}"
         finals: dict[str, str] = {}
-        slug = re.sub(r"[^a-z0-9]+", "-", asset.title.lower()).strip("-")[:40] or "material"
+        slug = slugify(asset.title)[:40].strip("-") or "material"
         for out in plan.outputs:
             key = out.profile.key
             with open(outputs[key], "rb") as handle:
