@@ -1,16 +1,22 @@
 import hashlib
 import io
 import json
+import os
 import zipfile
 
 import pytest
 
 from lms.models import LessonBundle, LessonDownload
 from lms.services import lesson_bundles_build, lesson_bundles_missing_queue
-from lms.tests.factories import MediaAssetFactory, lesson_create, rendition_create
+from lms.tests.factories import (
+    MediaAssetFactory,
+    course_create,
+    lesson_create,
+    rendition_create,
+    unit_create,
+)
 from media_pipeline.models import MediaAsset
-
-pytestmark = pytest.mark.django_db
+from tests.fixtures import LIVE_DB, wait_for
 
 
 def _zip_of(bundle: LessonBundle) -> zipfile.ZipFile:
@@ -18,6 +24,7 @@ def _zip_of(bundle: LessonBundle) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(handle.read()))
 
 
+@pytest.mark.django_db
 def test_one_bundle_per_profile_with_a_manifest_matching_its_files(lesson_with_media):
     lesson = lesson_with_media["lesson"]
     built = lesson_bundles_build(lesson_id=lesson.pk)
@@ -48,6 +55,7 @@ def test_one_bundle_per_profile_with_a_manifest_matching_its_files(lesson_with_m
     assert "leccion-12-solo-audio.m4a" not in video_names
 
 
+@pytest.mark.django_db
 def test_building_again_with_the_same_files_changes_nothing(lesson_with_media):
     lesson = lesson_with_media["lesson"]
     lesson_bundles_build(lesson_id=lesson.pk)
@@ -57,6 +65,7 @@ def test_building_again_with_the_same_files_changes_nothing(lesson_with_media):
     assert before == after
 
 
+@pytest.mark.django_db
 def test_a_changed_rendition_rebuilds_its_bundle(lesson_with_media):
     lesson = lesson_with_media["lesson"]
     lesson_bundles_build(lesson_id=lesson.pk)
@@ -67,6 +76,7 @@ def test_a_changed_rendition_rebuilds_its_bundle(lesson_with_media):
     assert [b.profile for b in rebuilt] == ["video_240p"]
 
 
+@pytest.mark.django_db
 def test_no_bundle_while_an_asset_is_still_processing(unit):
     ready = MediaAssetFactory()
     rendition_create(asset=ready, profile="audio")
@@ -76,6 +86,7 @@ def test_no_bundle_while_an_asset_is_still_processing(unit):
     assert not LessonBundle.objects.exists()
 
 
+@pytest.mark.django_db
 def test_the_lesson_page_shows_the_bundle_size_before_download_and_serves_it_with_range(
     client, student, lesson_with_media
 ):
@@ -98,6 +109,7 @@ def test_the_lesson_page_shows_the_bundle_size_before_download_and_serves_it_wit
     assert LessonDownload.objects.get().bundle == bundle
 
 
+@pytest.mark.django_db
 def test_the_sweeper_finds_lessons_whose_bundles_were_never_built(
     lesson_with_media, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -112,3 +124,30 @@ def test_the_sweeper_finds_lessons_whose_bundles_were_never_built(
     assert queued == [lesson.pk]
     lesson_bundles_build(lesson_id=lesson.pk)
     assert lesson_bundles_missing_queue() == []
+
+
+@LIVE_DB
+def test_publishing_a_lesson_has_the_worker_build_its_bundles(settings, celery_worker_process):
+    # the worker process stores files where the test settings put MEDIA_ROOT
+    location = os.environ["MEDIA_ROOT"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location, "base_url": "/media/"},
+        },
+    }
+    unit = unit_create(course=course_create())
+    asset = MediaAssetFactory()
+    audio = rendition_create(asset=asset, profile="audio")
+    lesson = lesson_create(unit=unit, episode=7, assets=[asset])  # publishing queues the build
+    bundle = wait_for(
+        lambda: LessonBundle.objects.filter(
+            lesson=lesson, profile="audio", status=LessonBundle.Status.READY
+        ).first(),
+        timeout=60,
+        message="El worker no armó el paquete",
+    )
+    manifest = {entry["name"]: entry for entry in bundle.manifest}
+    assert manifest["leccion-7-solo-audio.m4a"]["sha256"] == audio.sha256
+    assert set(_zip_of(bundle).namelist()) == {"leccion-7-solo-audio.m4a", "manifest.json"}
