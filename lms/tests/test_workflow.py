@@ -147,3 +147,22 @@ def test_a_repeated_episode_number_gets_a_spanish_form_error(client_for, course)
     assert "La lección «Otra lección» ya es el episodio 9 de este curso." in (
         response.content.decode()
     )
+
+
+def test_a_presenter_picks_the_lessons_media_assets_in_the_editor(client_for, course):
+    from lms.tests.factories import MediaAssetFactory
+
+    unit = unit_create(course=course)
+    asset = MediaAssetFactory(title="Clase grabada")
+    presenter = client_for("presenter")
+    form = presenter.get(f"/admin/pages/add/lms/lessonpage/{unit.pk}/")
+    assert form.status_code == 200
+    assert "Material audiovisual de la lección" in form.content.decode()
+    _add(
+        presenter,
+        unit,
+        "action-submit",
+        lesson_assets=inline_formset([{"asset": asset.pk, "ORDER": 1}]),
+    )
+    lesson = LessonPage.objects.get(slug="mi-idea-de-negocio")
+    assert [link.asset for link in lesson.lesson_assets.all()] == [asset]
