@@ -37,6 +37,7 @@ def _ctx(request) -> FeedContext:
 
 
 def airing_out(a: Airing, ctx: FeedContext) -> dict:
+    lesson = selectors.lesson_of(a)
     return {
         "id": a.pk,
         "uid": a.uid,
@@ -49,7 +50,7 @@ def airing_out(a: Airing, ctx: FeedContext) -> dict:
         "state": a.state,
         "premiere_id": a.premiere_id,
         "episode_id": a.episode_id,
-        "episode_number": a.episode.lesson.episode_number if a.episode else None,
+        "episode_number": lesson.episode_number if lesson else None,
         "title": episode_label(a),
         "lesson_url": ctx.lesson_url(a),
     }
@@ -168,7 +169,7 @@ def cancel_airing(request, airing_id: int, payload: CancelIn):
 
 
 def _airing_change(request, airing: Airing) -> dict:
-    fresh = selectors._airings_base().get(pk=airing.pk)
+    fresh = selectors.airing_loaded(pk=airing.pk)
     warnings = []
     if fresh.episode_id:
         warnings = [

@@ -11,7 +11,7 @@ from django.conf import settings
 from icalendar import Calendar, Event, Timezone
 
 from broadcast.models import Airing, Channel
-from broadcast.selectors import lesson_path
+from broadcast.selectors import lesson_of, lesson_path_of, premiere_of, presenter_names_of
 
 PRODID = "-//Municipalidad Provincial de Cajamarca//Paso a Paso//ES"
 CATEGORY = {Airing.Kind.PREMIERE: "Estreno", Airing.Kind.REPEAT: "Repetición"}
@@ -23,8 +23,8 @@ class FeedContext:
     root_path: str | None  # url_path of the site root, for lesson URLs
 
     def lesson_url(self, airing: Airing) -> str | None:
-        episode = airing.episode
-        path = lesson_path(episode.lesson if episode else None, self.root_path)
+        lesson = lesson_of(airing)
+        path = lesson_path_of(lesson.url_path if lesson else None, self.root_path)
         return f"{self.base_url}{path}" if path else None
 
 
@@ -33,9 +33,9 @@ def programme_title() -> str:
 
 
 def episode_label(airing: Airing) -> str:
-    if airing.episode is None:
+    lesson = lesson_of(airing)
+    if lesson is None:
         return "Episodio por anunciar"
-    lesson = airing.episode.lesson
     return f"Episodio {lesson.episode_number}: {lesson.title}"
 
 
@@ -44,9 +44,7 @@ def summary(airing: Airing) -> str:
 
 
 def presenter_names(airing: Airing) -> list[str]:
-    if airing.episode is None:
-        return []
-    return [p.get_full_name() or p.username for p in airing.episode.presenters.all()]
+    return presenter_names_of(airing)
 
 
 def _local(moment: datetime, channel: Channel) -> datetime:
@@ -55,13 +53,15 @@ def _local(moment: datetime, channel: Channel) -> datetime:
 
 def description(airing: Airing) -> str:
     lines = []
-    if airing.episode is not None and airing.episode.lesson.summary:
-        lines.append(airing.episode.lesson.summary)
-    if airing.kind == Airing.Kind.REPEAT and airing.premiere is not None:
-        first = _local(airing.premiere.starts_at, airing.premiere.channel)
+    lesson = lesson_of(airing)
+    if lesson is not None and lesson.summary:
+        lines.append(lesson.summary)
+    premiere = premiere_of(airing)
+    if airing.kind == Airing.Kind.REPEAT and premiere is not None:
+        first = _local(premiere.starts_at, premiere.channel)
         lines.append(
             f"Repetición del estreno del {first:%d/%m/%Y} a las {first:%H:%M} por "
-            f"{airing.premiere.channel.name}."
+            f"{premiere.channel.name}."
         )
     else:
         lines.append(f"Estreno por {airing.channel.name}.")
@@ -113,8 +113,9 @@ def _event(airing: Airing, ctx: FeedContext) -> Event:
     if url:
         event.add("url", url)
     event.add("categories", [CATEGORY[airing.kind]])
-    if airing.premiere is not None:
-        event.add("related-to", airing.premiere.uid)
+    premiere = premiere_of(airing)
+    if premiere is not None:
+        event.add("related-to", premiere.uid)
     event.add("status", "CANCELLED" if airing.is_cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT")
     return event
@@ -170,14 +171,15 @@ def build_xmltv(channels: list[Channel], airings: list[Airing], *, ctx: FeedCont
         url = ctx.lesson_url(a)
         if url:
             w(f"    <url>{escape(url)}</url>\n")
-        if a.episode is not None:
-            number = a.episode.lesson.episode_number
+        lesson = lesson_of(a)
+        if lesson is not None:
+            number = lesson.episode_number
             # xmltv_ns counts from zero: season.episode.part, no season here.
             w(f'    <episode-num system="xmltv_ns">.{number - 1}.</episode-num>\n')
             w(f'    <episode-num system="onscreen">Episodio {number}</episode-num>\n')
         if a.kind == Airing.Kind.REPEAT:
-            if a.premiere is not None:
-                first = a.premiere
+            first = premiere_of(a)
+            if first is not None:
                 shown = _xmltv_time(first.starts_at, first.channel)
                 w(
                     f"    <previously-shown start={quoteattr(shown)} "
@@ -223,7 +225,7 @@ def build_csv(airings: list[Airing], *, ctx: FeedContext) -> bytes:
     for a in airings:
         ch = a.channel
         start, end = _local(a.starts_at, ch), _local(a.ends_at, ch)
-        lesson = a.episode.lesson if a.episode else None
+        lesson = lesson_of(a)
         writer.writerow(
             [
                 _cell(v)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from broadcast.models import (
@@ -74,17 +74,107 @@ def parse_window(raw_from: str | None, raw_to: str | None, *, today: date | None
     return local_day_start(first), local_day_start(last + timedelta(days=1))
 
 
-def _airings_base() -> QuerySet[Airing]:
-    return Airing.objects.select_related(
-        "channel", "episode__lesson", "premiere__channel"
-    ).prefetch_related(
-        Prefetch(
-            "episode__presenters",
-            queryset=Episode.presenters.field.related_model.objects.only(
-                "id", "first_name", "last_name", "username"
-            ).order_by("first_name"),
-        )
+@dataclass(frozen=True)
+class LessonRef:
+    """What airings print of their lesson. Read as plain columns: building a Wagtail page
+    object per airing cost more than the rest of a feed."""
+
+    id: int
+    episode_number: int
+    title: str
+    summary: str
+    url_path: str
+    live: bool
+    path: str | None = None  # site-relative URL, when the site root was given
+
+
+LESSON_COLUMNS = {
+    "l_id": "episode__lesson_id",
+    "l_number": "episode__lesson__episode_number",
+    "l_title": "episode__lesson__title",
+    "l_summary": "episode__lesson__summary",
+    "l_url_path": "episode__lesson__url_path",
+    "l_live": "episode__lesson__live",
+}
+
+
+def lesson_of(airing: Airing) -> LessonRef | None:
+    if "lesson" in airing.__dict__:
+        return airing.lesson
+    if airing.episode_id is None:
+        return None
+    lesson = airing.episode.lesson
+    return LessonRef(
+        lesson.pk, lesson.episode_number, lesson.title, lesson.summary, lesson.url_path, lesson.live
     )
+
+
+@dataclass(frozen=True)
+class PremiereRef:
+    uid: str
+    starts_at: datetime
+    channel: Channel
+
+
+PREMIERE_COLUMNS = {
+    "p_uid": "premiere__uid",
+    "p_starts_at": "premiere__starts_at",
+    "p_channel_id": "premiere__channel_id",
+}
+
+
+def premiere_of(airing: Airing) -> "PremiereRef | Airing | None":
+    if "premiere_ref" in airing.__dict__:
+        return airing.premiere_ref
+    return airing.premiere if airing.premiere_id else None
+
+
+def presenter_names_of(airing: Airing) -> list[str]:
+    if "presenter_names" in airing.__dict__:
+        return airing.presenter_names
+    if airing.episode_id is None:
+        return []
+    return [p.get_full_name() or p.username for p in airing.episode.presenters.all()]
+
+
+def attach_lessons(airings: list[Airing], *, root_path: str | None = None) -> list[Airing]:
+    """Fills what the feeds print from the annotated columns plus two small queries (channels,
+    presenters), so each row builds one model object instead of six."""
+    channels = {c.pk: c for c in Channel.objects.all()}
+    episode_ids = {a.episode_id for a in airings if a.episode_id}
+    names: dict[int, list[str]] = {}
+    if episode_ids:
+        rows = (
+            Episode.presenters.through.objects.filter(episode_id__in=episode_ids)
+            .order_by("user__first_name", "user__last_name")
+            .values_list("episode_id", "user__first_name", "user__last_name", "user__username")
+        )
+        for episode_id, first, last, username in rows:
+            names.setdefault(episode_id, []).append(f"{first} {last}".strip() or username)
+    for a in airings:
+        a.channel = channels[a.channel_id]
+        a.premiere_ref = (
+            PremiereRef(a.p_uid, a.p_starts_at, channels[a.p_channel_id]) if a.premiere_id else None
+        )
+        a.presenter_names = names.get(a.episode_id, [])
+        if a.l_id is None:
+            a.lesson = None
+            continue
+        path = lesson_path_of(a.l_url_path, root_path)
+        a.lesson = LessonRef(
+            a.l_id, a.l_number, a.l_title, a.l_summary, a.l_url_path, a.l_live, path
+        )
+    return airings
+
+
+def _airings_base() -> QuerySet[Airing]:
+    return Airing.objects.annotate(
+        **{k: F(v) for k, v in {**LESSON_COLUMNS, **PREMIERE_COLUMNS}.items()}
+    )
+
+
+def airing_loaded(*, pk: int) -> Airing:
+    return attach_lessons([_airings_base().get(pk=pk)])[0]
 
 
 def _window_filter(
@@ -99,12 +189,17 @@ def _window_filter(
 
 
 def airings_in_window(
-    *, start: datetime, end: datetime, channel: Channel | None = None, presenter=None
+    *,
+    start: datetime,
+    end: datetime,
+    channel: Channel | None = None,
+    presenter=None,
+    root_path: str | None = None,
 ) -> list[Airing]:
     """Every airing (cancelled ones too) in the window, with what the feeds print, in a
     constant number of queries."""
     qs = _window_filter(_airings_base(), start=start, end=end, channel=channel, presenter=presenter)
-    return list(qs.order_by("starts_at", "channel__number"))
+    return attach_lessons(list(qs.order_by("starts_at", "channel__number")), root_path=root_path)
 
 
 def feed_fingerprint(
@@ -148,10 +243,10 @@ def lesson_root_path() -> str | None:
     )
 
 
-def lesson_path(lesson, root_path: str | None) -> str | None:
-    if lesson is None or root_path is None or not lesson.url_path.startswith(root_path):
+def lesson_path_of(url_path: str | None, root_path: str | None) -> str | None:
+    if url_path is None or root_path is None or not url_path.startswith(root_path):
         return None
-    return "/" + lesson.url_path[len(root_path) :]
+    return "/" + url_path[len(root_path) :]
 
 
 def channels_list() -> list[Channel]:
@@ -165,15 +260,21 @@ def airings_now(*, now: datetime | None = None) -> list[dict]:
     channels = channels_list()
     live = {
         a.channel_id: a
-        for a in _airings_base()
-        .filter(starts_at__lte=now, ends_at__gt=now)
-        .exclude(state=Airing.State.CANCELLED)
+        for a in attach_lessons(
+            list(
+                _airings_base()
+                .filter(starts_at__lte=now, ends_at__gt=now)
+                .exclude(state=Airing.State.CANCELLED)
+            )
+        )
     }
-    upcoming = list(
-        _airings_base()
-        .filter(starts_at__gt=now, starts_at__lt=now + timedelta(days=14))
-        .exclude(state=Airing.State.CANCELLED)
-        .order_by("starts_at")
+    upcoming = attach_lessons(
+        list(
+            _airings_base()
+            .filter(starts_at__gt=now, starts_at__lt=now + timedelta(days=14))
+            .exclude(state=Airing.State.CANCELLED)
+            .order_by("starts_at")
+        )
     )
     nxt: dict[int, Airing] = {}
     for a in upcoming:
@@ -184,11 +285,10 @@ def airings_now(*, now: datetime | None = None) -> list[dict]:
 def airings_today(*, today: date | None = None) -> list[Airing]:
     today = today or local_now().date()
     start = local_day_start(today)
-    return [
-        a
-        for a in airings_in_window(start=start, end=start + timedelta(days=1))
-        if a.starts_at >= start
-    ]
+    airings = airings_in_window(
+        start=start, end=start + timedelta(days=1), root_path=lesson_root_path()
+    )
+    return [a for a in airings if a.starts_at >= start]
 
 
 @dataclass
@@ -203,7 +303,9 @@ def week_grid(*, week_of: date) -> dict:
     monday = week_of - timedelta(days=week_of.weekday())
     start = local_day_start(monday)
     channels = channels_list()
-    airings = airings_in_window(start=start, end=start + timedelta(days=7))
+    airings = airings_in_window(
+        start=start, end=start + timedelta(days=7), root_path=lesson_root_path()
+    )
     today = local_now().date()
     days = []
     for offset in range(7):
@@ -293,7 +395,7 @@ def episode_plans(episodes: list[Episode], *, today: date | None = None) -> list
     today = today or local_now().date()
     settings_by_course = _course_settings([e.lesson for e in episodes])
     airings = (
-        Airing.objects.select_related("channel", "premiere")
+        Airing.objects.select_related("channel", "premiere", "episode__lesson")
         .filter(episode__in=episodes)
         .order_by("starts_at")
     )
