@@ -799,33 +799,37 @@ class _ConcatenatedParts:
 
 
 def upload_finish(*, session: UploadSession) -> UploadSession:
-    """Assembles the received parts into one local file and creates (or finds) the asset."""
+    """Assembles the received parts into one local file and creates (or finds) the asset.
+
+    The parts are read without holding the session's row lock (a 4 GB original takes a while);
+    two requests finishing at once both end at the same asset, by its sha256."""
     storage = MediaAsset._meta.get_field("original").storage
+    locked = UploadSession.objects.get(pk=session.pk)
+    if locked.status != UploadSession.Status.OPEN or locked.offset != locked.size:
+        return locked
+    names = [name for _, _, name in sorted(locked.parts)]
+    Path(settings.MEDIA_WORK_DIR).mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=settings.MEDIA_WORK_DIR, suffix=".upload") as tmp:
+        reader = _ConcatenatedParts(storage, names)
+        try:
+            shutil.copyfileobj(reader, tmp, HASH_CHUNK)
+        finally:
+            reader.close()
+        tmp.flush()
+        tmp.seek(0)
+        asset = asset_create_from_upload(
+            file=File(tmp, name=locked.filename),
+            title=locked.title,
+            uploaded_by=locked.uploaded_by,
+            kind=locked.kind or None,
+        )
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().get(pk=session.pk)
-        if locked.status != UploadSession.Status.OPEN or locked.offset != locked.size:
-            return locked
-        names = [name for _, _, name in sorted(locked.parts)]
-        Path(settings.MEDIA_WORK_DIR).mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=settings.MEDIA_WORK_DIR, suffix=".upload") as tmp:
-            reader = _ConcatenatedParts(storage, names)
-            try:
-                shutil.copyfileobj(reader, tmp, HASH_CHUNK)
-            finally:
-                reader.close()
-            tmp.flush()
-            tmp.seek(0)
-            upload = File(tmp, name=locked.filename)
-            asset = asset_create_from_upload(
-                file=upload,
-                title=locked.title,
-                uploaded_by=locked.uploaded_by,
-                kind=locked.kind or None,
-            )
-        locked.asset = asset
-        locked.status = UploadSession.Status.COMPLETE
-        locked.save(update_fields=["asset", "status", "updated_at"])
-        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+        if locked.status == UploadSession.Status.OPEN:
+            locked.asset = asset
+            locked.status = UploadSession.Status.COMPLETE
+            locked.save(update_fields=["asset", "status", "updated_at"])
+            transaction.on_commit(lambda: [storage.delete(n) for n in names])
     locked.deduplicated = getattr(asset, "deduplicated", False)
     return locked
 
