@@ -73,6 +73,13 @@ ROLES: dict[str, list[str]] = {
         "tramites_bridge.view_submission",
         "tramites_bridge.change_submission",
         "tramites_bridge.view_auditentry",
+        # cabinas and their agents, their ledger (read-only) and the bridge's outbox
+        "tramites_bridge.add_cabina",
+        "tramites_bridge.change_cabina",
+        "tramites_bridge.view_cabina",
+        "tramites_bridge.view_ledgerentry",
+        "tramites_bridge.view_outboxevent",
+        "tramites_bridge.change_outboxevent",
     ],
 }
 

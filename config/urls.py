@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("lms.urls")),
     path("medios/", include("media_pipeline.urls")),
     path("tramites/", include("tramites_bridge.urls")),
+    path("cabina/", include("tramites_bridge.desk_urls")),
     path("", include("broadcast.urls")),
 ]
 

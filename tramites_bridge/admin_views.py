@@ -1,7 +1,10 @@
 """The back office's queue in the Wagtail admin ("Trámites" › "Bandeja"): list with filters, a
 file with its data and attachments, state changes and hand-offs to other offices."""
 
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -205,3 +208,125 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- issue 8: settlements, the outbox, statistics ------------------------------------------------
+def _month_param(request: HttpRequest) -> tuple[int, int]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (request.GET.get("mes") or "").split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    return today.year, today.month
+
+
+@back_office_required
+def settlements_view(request: HttpRequest) -> HttpResponse:
+    import csv
+
+    from tramites_bridge.selectors import settlements_for_month
+
+    year, month = _month_param(request)
+    rows = settlements_for_month(year=year, month=month)
+    if request.GET.get("formato") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="liquidaciones-{year}-{month:02d}.csv"'
+        )
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(
+            ["cabina", "ruc", "tramites", "creditos_soles", "reversiones", "reversiones_soles",
+             "total_a_pagar_soles"]
+        )  # fmt: skip
+        for s in rows:
+            writer.writerow(
+                [s.cabina.name, s.cabina.ruc, s.credits_count, f"{s.credits:.2f}",
+                 s.reversals_count, f"{s.reversals:.2f}", f"{s.total:.2f}"]
+            )  # fmt: skip
+        return response
+    return render(
+        request,
+        "tramites_bridge/admin/settlements.html",
+        {
+            "header_title": "Liquidaciones de cabinas",
+            "page_title": "Liquidaciones de cabinas",
+            "header_icon": "table",
+            "rows": rows,
+            "mes": f"{year}-{month:02d}",
+            "grand_total": sum((s.total for s in rows), start=Decimal("0.00")),
+            "fee": settings.TRAMITES_CABINA_FEE,
+        },
+    )
+
+
+@back_office_required
+@require_http_methods(["GET", "POST"])
+def outbox_view(request: HttpRequest) -> HttpResponse:
+    from tramites_bridge.bridge import outbox_redeliver
+    from tramites_bridge.models import OutboxEvent
+
+    if request.method == "POST":
+        event = OutboxEvent.objects.filter(pk=request.POST.get("event")).first()
+        if event is None or event.state == OutboxEvent.State.DELIVERED:
+            messages.error(request, "Ese evento no existe o ya fue entregado.")
+        else:
+            outbox_redeliver(event=event)
+            messages.success(request, "El evento se volverá a enviar ahora.")
+        return redirect("tramites_outbox:index")
+    events = (
+        OutboxEvent.objects.exclude(state=OutboxEvent.State.DELIVERED)
+        .select_related("submission")
+        .order_by("-state", "created_at")[:200]
+    )
+    return render(
+        request,
+        "tramites_bridge/admin/outbox.html",
+        {
+            "header_title": "Envíos a la mesa de partes municipal",
+            "page_title": "Envíos a la mesa de partes municipal",
+            "header_icon": "warning",
+            "events": events,
+            "delivered": OutboxEvent.objects.filter(state=OutboxEvent.State.DELIVERED).count(),
+        },
+    )
+
+
+@back_office_required
+def statistics_view(request: HttpRequest) -> HttpResponse:
+    import csv
+
+    from tramites_bridge.selectors import statistics_summary
+
+    stats = statistics_summary()
+    if request.GET.get("formato") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="estadisticas-tramites.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["dimension", "valor", "tramites"])
+        for key, label in (
+            ("by_procedure", "procedimiento"),
+            ("by_status", "estado"),
+            ("by_channel", "canal"),
+            ("by_month", "mes"),
+        ):
+            for value, n in stats[key]:
+                writer.writerow([label, value, n])
+        writer.writerow(["resumen", "promedio_dias_hasta_entrega", stats["average_days"] or ""])
+        writer.writerow(["resumen", "vencidos_abiertos", stats["overdue"]])
+        return response
+    return render(
+        request,
+        "tramites_bridge/admin/statistics.html",
+        {
+            "header_title": "Estadísticas de trámites",
+            "page_title": "Estadísticas de trámites",
+            "header_icon": "pick",
+            "stats": stats,
+        },
+    )

@@ -5,20 +5,38 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Header, Router, Status
 
-from config.errors import NotFoundError, ValidationFailed
+from config.accounts import API_AUTH, token_authenticate
+from config.errors import (
+    AuthenticationRequired,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailed,
+)
+from config.roles import CABINA_AGENTS, user_has_role
 from config.schemas import Error
 from config.throttling import client_ip, throttle_check, throttle_hit
 from tramites_bridge.intake import form_errors_to_contract, intake_submission
 from tramites_bridge.models import Channel, Procedure, Submission
-from tramites_bridge.selectors import TrackingResult, procedure_by_code, procedures_active
+from tramites_bridge.selectors import (
+    TrackingResult,
+    agent_cabina,
+    cabina_ledger,
+    cabina_settlement,
+    cabina_submissions,
+    procedure_by_code,
+    procedures_active,
+)
 from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup
 
 from .schemas import (
+    CabinaLedgerOut,
+    CabinaSubmissionOut,
     FormFieldOut,
     ProcedureDetailOut,
     ProcedureSummaryOut,
     SubmissionCreatedOut,
     TrackingOut,
+    WebhookOut,
 )
 
 router = Router(tags=["Trámites"])
@@ -125,6 +143,7 @@ def create_submission(
     ip = client_ip(request)
     identifier = f"client:{ip}"
     key = (idempotency_key or "").strip()
+    agent, cabina = _bearer_agent(request)
     errors = []
     if not 8 <= len(key) <= 80:
         errors.append(
@@ -144,13 +163,14 @@ def create_submission(
     # and the submission: one commit instead of three. Errors are raised after it, so a refused
     # attempt still counts and its valid files are still kept.
     with transaction.atomic():
-        throttle_check(
-            scope=SUBMIT_SCOPE,
-            ip=ip,
-            identifier=identifier,
-            detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
-        )
-        throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
+        if cabina is None:  # agents answer for their own submissions; citizens are counted
+            throttle_check(
+                scope=SUBMIT_SCOPE,
+                ip=ip,
+                identifier=identifier,
+                detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
+            )
+            throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
         if errors:
             result = None
         else:
@@ -161,6 +181,8 @@ def create_submission(
                 idempotency_key=f"api:{key}",
                 channel=Channel.API,
                 ip=ip,
+                actor_id=agent.pk if agent else None,
+                cabina=cabina,
             )
     if result is None:
         raise ValidationFailed(errors=errors)
@@ -225,3 +247,119 @@ def tracking_out(result: TrackingResult) -> dict:
             for e in result.events
         ],
     }
+
+
+def _bearer_agent(request: HttpRequest):
+    """(user, cabina) when the request carries a cabina agent's bearer token, else (None, None).
+    The cabina always comes from the agent, never from the request. Only bearer tokens count:
+    a browser session here would allow cross-site submissions."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None, None
+    user = token_authenticate(raw=header[7:].strip())
+    if user is None:
+        raise AuthenticationRequired()
+    if not user_has_role(user, CABINA_AGENTS):
+        return user, None
+    cabina = agent_cabina(user)
+    if cabina is None:
+        raise PermissionDeniedError(
+            "Su usuario no está asociado a ninguna cabina.", code="no_cabina"
+        )
+    return user, cabina
+
+
+def _require_cabina(request: HttpRequest):
+    if not user_has_role(request.auth, CABINA_AGENTS):
+        raise PermissionDeniedError("Solo para agentes de cabina.")
+    cabina = agent_cabina(request.auth)
+    if cabina is None:
+        raise PermissionDeniedError(
+            "Su usuario no está asociado a ninguna cabina.", code="no_cabina"
+        )
+    return cabina
+
+
+@router.get(
+    "/cabina/submissions",
+    auth=API_AUTH,
+    response={200: list[CabinaSubmissionOut], 401: Error, 403: Error},
+    summary="Trámites de la cabina del agente",
+)
+def list_cabina_submissions(request: HttpRequest, status: str = ""):
+    cabina = _require_cabina(request)
+    return [
+        {
+            "code": s.code,
+            "code_display": s.display_code,
+            "procedure": s.procedure.tupa_code,
+            "status": s.status,
+            "status_label": s.get_status_display(),
+            "office": s.office.name,
+            "due_date": s.due_date,
+            "created_at": s.created_at,
+            "agent_id": s.agent_id,
+        }
+        for s in cabina_submissions(cabina=cabina, status=status or None)[:500]
+    ]
+
+
+@router.get(
+    "/cabina/ledger",
+    auth=API_AUTH,
+    response={200: CabinaLedgerOut, 401: Error, 403: Error, 422: Error},
+    summary="Cuenta de la cabina del agente y su liquidación del mes",
+)
+def get_cabina_ledger(request: HttpRequest, year: int = 0, month: int = 0):
+    from django.utils import timezone
+
+    cabina = _require_cabina(request)
+    today = timezone.localdate()
+    year, month = year or today.year, month or today.month
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise ValidationFailed(errors=[{"field": "month", "message": "Mes no válido."}])
+    settlement = cabina_settlement(cabina=cabina, year=year, month=month)
+    return {
+        "cabina": cabina.name,
+        "settlement": {
+            "year": year,
+            "month": month,
+            "credits_count": settlement.credits_count,
+            "credits": settlement.credits,
+            "reversals_count": settlement.reversals_count,
+            "reversals": settlement.reversals,
+            "total": settlement.total,
+        },
+        "entries": [
+            {
+                "kind": e.kind,
+                "kind_label": e.get_kind_display(),
+                "amount": e.amount,
+                "submission_code": e.submission.code if e.submission_id else None,
+                "created_at": e.created_at,
+            }
+            for e in cabina_ledger(cabina=cabina, year=year, month=month)
+        ],
+    }
+
+
+@router.post(
+    "/webhook",
+    response={200: WebhookOut, 401: Error, 404: Error, 422: Error},
+    summary="Cambios de estado enviados por la mesa de partes municipal",
+    description=(
+        "Cuerpo JSON `{event_id, code, status, note?, office?}`. Cabeceras "
+        "`X-Tramites-Timestamp` (segundos Unix, dentro de 5 minutos) y `X-Tramites-Signature: "
+        "sha256=<hex>` = HMAC-SHA256(secreto, timestamp + '.' + cuerpo). Un `event_id` ya "
+        "aplicado se ignora."
+    ),
+)
+def back_office_webhook(request: HttpRequest):
+    from tramites_bridge.bridge import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_apply
+
+    return webhook_apply(
+        body=request.body,
+        timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
+        signature=request.headers.get(SIGNATURE_HEADER, ""),
+        ip=client_ip(request),
+    )

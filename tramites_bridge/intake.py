@@ -29,6 +29,7 @@ def intake_submission(
     ip: str | None,
     actor_id: int | None = None,
     form_token: str | None = None,
+    cabina=None,
 ) -> IntakeResult:
     """Validates and creates once per key. A repeat of a key that already made a submission
     returns it before validating again (its files were already consumed)."""
@@ -67,6 +68,7 @@ def intake_submission(
         actor_id=actor_id,
         key_checked=True,
         stashed=bool(pending),
+        cabina=cabina,
     )
     return IntakeResult(form=form, submission=submission, created=created)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -222,16 +223,24 @@ class Status(models.TextChoices):
     APPROVED = "aprobado", "Aprobado"
     REJECTED = "rechazado", "Rechazado"
     DELIVERED = "entregado", "Entregado"
+    ANNULLED = "anulado", "Anulado por improcedente"
 
 
 # Where a file may go from each state. A file that was delivered is closed.
 STATUS_TRANSITIONS: dict[str, set[str]] = {
-    Status.RECEIVED: {Status.IN_REVIEW, Status.OBSERVED, Status.APPROVED, Status.REJECTED},
-    Status.IN_REVIEW: {Status.OBSERVED, Status.APPROVED, Status.REJECTED},
-    Status.OBSERVED: {Status.IN_REVIEW, Status.APPROVED, Status.REJECTED},
+    Status.RECEIVED: {
+        Status.IN_REVIEW,
+        Status.OBSERVED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.ANNULLED,
+    },
+    Status.IN_REVIEW: {Status.OBSERVED, Status.APPROVED, Status.REJECTED, Status.ANNULLED},
+    Status.OBSERVED: {Status.IN_REVIEW, Status.APPROVED, Status.REJECTED, Status.ANNULLED},
     Status.APPROVED: {Status.DELIVERED},
     Status.REJECTED: {Status.DELIVERED},
     Status.DELIVERED: set(),
+    Status.ANNULLED: set(),
 }
 OPEN_STATUSES = [Status.RECEIVED, Status.IN_REVIEW, Status.OBSERVED]
 
@@ -239,6 +248,71 @@ OPEN_STATUSES = [Status.RECEIVED, Status.IN_REVIEW, Status.OBSERVED]
 class Channel(models.TextChoices):
     WEB = "web", "Sitio web"
     API = "api", "API"
+    CABINA = "cabina", "Cabina"
+
+
+class Cabina(ClusterableModel):
+    """A partner internet café that takes procedures on the municipality's behalf."""
+
+    name = models.CharField("nombre", max_length=150, unique=True)
+    address = models.CharField("dirección", max_length=250)
+    ruc = models.CharField("RUC", max_length=11)
+    guarantee_amount = models.DecimalField(
+        "garantía depositada (S/.)", max_digits=9, decimal_places=2, default=Decimal("300.00")
+    )
+    guarantee_date = models.DateField("fecha del depósito de garantía", null=True, blank=True)
+    active = models.BooleanField(
+        "activa", default=True, help_text="Los agentes de una cabina inactiva no pueden presentar."
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldPanel("ruc"),
+        FieldPanel("guarantee_amount"),
+        FieldPanel("guarantee_date"),
+        FieldPanel("active"),
+        InlinePanel("agents", heading="Agentes", label="agente"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "cabina"
+        verbose_name_plural = "cabinas"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from tramites_bridge.validators import validate_ruc
+
+        try:
+            validate_ruc(self.ruc)
+        except ValidationError as exc:
+            raise ValidationError({"ruc": exc.messages}) from exc
+
+
+class CabinaAgent(models.Model):
+    """A user of the "Agentes de cabina" group, tied to exactly one cabina."""
+
+    cabina = ParentalKey(
+        Cabina, on_delete=models.CASCADE, related_name="agents", verbose_name="cabina"
+    )
+    user = models.OneToOneField(
+        "auth.User",
+        on_delete=models.CASCADE,
+        related_name="cabina_agent",
+        verbose_name="usuario",
+    )
+
+    panels = [FieldPanel("user")]
+
+    class Meta:
+        verbose_name = "agente de cabina"
+        verbose_name_plural = "agentes de cabina"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.username} ({self.cabina})"
 
 
 class Submission(models.Model):
@@ -269,6 +343,15 @@ class Submission(models.Model):
     created_at = models.DateTimeField("presentado", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("actualizado", auto_now=True)
     closed_at = models.DateTimeField("cerrado", null=True, blank=True)
+    cabina = models.ForeignKey(
+        Cabina,
+        verbose_name="cabina",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+    )
+    agent_id = models.PositiveIntegerField("agente (id de usuario)", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -387,3 +470,102 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("El registro de auditoría no se puede borrar.")
+
+
+class LedgerEntry(models.Model):
+    """One movement of a cabina's account. Entries are never edited: an annulled submission gets
+    a reversing entry. Amounts are Decimal soles; credits and the guarantee are positive,
+    reversals negative."""
+
+    class Kind(models.TextChoices):
+        GUARANTEE = "guarantee", "Garantía depositada"
+        CREDIT = "credit", "Trámite atendido"
+        REVERSAL = "reversal", "Reversión por anulación"
+
+    cabina = models.ForeignKey(Cabina, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField("tipo", max_length=10, choices=Kind.choices)
+    amount = models.DecimalField("monto (S/.)", max_digits=9, decimal_places=2)
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
+    )
+    created_at = models.DateTimeField("fecha", default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "movimiento de cabina"
+        verbose_name_plural = "movimientos de cabina"
+        default_permissions = ("view",)
+        constraints = [
+            # one credit and at most one reversal per submission; one guarantee per cabina
+            models.UniqueConstraint(
+                fields=["submission", "kind"],
+                condition=models.Q(submission__isnull=False),
+                name="ledger_one_entry_per_submission_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["cabina"],
+                condition=models.Q(kind="guarantee"),
+                name="ledger_one_guarantee_per_cabina",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} S/. {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Los movimientos de la cabina no se modifican.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Los movimientos de la cabina no se borran.")
+
+
+class OutboxEvent(models.Model):
+    """An event for the municipal back office, written in the same transaction as the change it
+    reports and delivered afterwards (at least once; the receiver de-duplicates by event_id).
+    It refers to the file by its code and to people by id only."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pendiente"
+        DELIVERED = "delivered", "Entregado"
+        FAILED = "failed", "Falló"
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("tipo", max_length=40)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="outbox", null=True
+    )
+    payload = models.JSONField(default=dict)
+    state = models.CharField(
+        "estado", max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    next_attempt_at = models.DateTimeField("próximo intento", default=timezone.now, db_index=True)
+    last_error = models.TextField("último error", blank=True)
+    created_at = models.DateTimeField("creado", auto_now_add=True)
+    delivered_at = models.DateTimeField("entregado", null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "evento para la mesa de partes"
+        verbose_name_plural = "eventos para la mesa de partes"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_id}"
+
+
+class InboundEvent(models.Model):
+    """Webhook events already applied, so a replay is ignored."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "evento recibido"
+        verbose_name_plural = "eventos recibidos"
+
+    def __str__(self) -> str:
+        return self.event_id

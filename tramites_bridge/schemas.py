@@ -60,3 +60,44 @@ class TrackingOut(Schema):
     overdue: bool
     what_to_do: str
     timeline: list[TimelineStepOut]
+
+
+class CabinaSubmissionOut(Schema):
+    code: str
+    code_display: str
+    procedure: str
+    status: str
+    status_label: str
+    office: str
+    due_date: date
+    created_at: datetime
+    agent_id: int | None
+
+
+class LedgerEntryOut(Schema):
+    kind: str
+    kind_label: str
+    amount: Decimal
+    submission_code: str | None
+    created_at: datetime
+
+
+class SettlementOut(Schema):
+    year: int
+    month: int
+    credits_count: int
+    credits: Decimal
+    reversals_count: int
+    reversals: Decimal
+    total: Decimal
+
+
+class CabinaLedgerOut(Schema):
+    cabina: str
+    settlement: SettlementOut
+    entries: list[LedgerEntryOut]
+
+
+class WebhookOut(Schema):
+    applied: bool
+    duplicate: bool

@@ -353,6 +353,7 @@ def seed() -> list[str]:
             created.append(f"Procedimiento {code}")
     created += _seed_submissions(offices)
     created += _seed_page()
+    created += seed_cabinas()
     return created
 
 
@@ -441,3 +442,152 @@ def _seed_page() -> list[str]:
     site.root_page.add_child(instance=page)
     page.save_revision().publish()
     return ["Página Trámites en línea"]
+
+
+# --- issue 8: the nine partner cabinas ------------------------------------------------------------
+# name, address, RUC (valid check digits), agent username, first and last names
+CABINAS = [
+    ("Cabina Mollepampa", "Jr. Los Sauces 210, Mollepampa", "10401234569", "cabina.mollepampa",
+     "Wilder", "Chávez Llanos"),
+    ("Cabina San Sebastián", "Jr. Dos de Mayo 845", "10412233445", "cabina.sansebastian",
+     "Elena", "Díaz Terrones"),
+    ("Cabina Samanacruz", "Av. Perú 1520", "10423344551", "cabina.samanacruz",
+     "Roberto", "Vargas Cerna"),
+    ("Cabina La Colmena", "Jr. Amazonas 310", "10434455662", "cabina.lacolmena",
+     "Gladys", "Huamán Ruiz"),
+    ("Cabina Cumbe Mayo", "Psje. Cumbe Mayo 77", "10445566773", "cabina.cumbemayo",
+     "Óscar", "Llanos Alcalde"),
+    ("Cabina Baños del Inca", "Av. Manco Cápac 402, Baños del Inca", "10456677884",
+     "cabina.banosdelinca", "Lucía", "Saldaña Marín"),
+    ("Cabina Pueblo Libre", "Jr. Pisagua 1180", "10467788995", "cabina.pueblolibre",
+     "Segundo", "Quiliche Tello"),
+    ("Cabina Lucmacucho", "Av. Independencia 2100", "10478899006", "cabina.lucmacucho",
+     "Norma", "Aguilar Bazán"),
+    ("Cabina Chontapaccha", "Jr. Chontapaccha 540", "10489900117", "cabina.chontapaccha",
+     "Jhony", "Cueva Rojas"),
+]  # fmt: skip
+
+
+def _valid_ruc(ruc: str) -> str:
+    from tramites_bridge.validators import ruc_check_digit
+
+    return ruc[:10] + str(ruc_check_digit(ruc[:10]))
+
+
+def seed_cabinas() -> list[str]:
+    """The 9 cabinas, an agent each, their S/. 300.00 guarantees, a month of submissions through
+    them (two per cabina per working day) and one failed delivery waiting to be redelivered."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.db.models import QuerySet
+
+    from config.roles import CABINA_AGENTS
+    from tramites_bridge.models import (
+        AuditEntry,
+        Cabina,
+        CabinaAgent,
+        LedgerEntry,
+        OutboxEvent,
+        SubmissionEvent,
+    )
+    from tramites_bridge.services import cabina_guarantee_record
+    from tramites_bridge.workdays import is_working_day
+
+    created: list[str] = []
+    if Cabina.objects.exists():
+        return created
+    User = get_user_model()
+    group = Group.objects.get(name=CABINA_AGENTS)
+    password = make_password("pasoapaso2026")
+    today = timezone.localdate()
+    cabinas = []
+    for name, address, ruc, username, first, last in CABINAS:
+        cabina = Cabina.objects.create(
+            name=name,
+            address=address,
+            ruc=_valid_ruc(ruc),
+            guarantee_amount=Decimal("300.00"),
+            guarantee_date=today - timedelta(days=90),
+        )
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "password": password},
+        )
+        user.groups.add(group)
+        CabinaAgent.objects.create(cabina=cabina, user=user)
+        cabina_guarantee_record(cabina=cabina)
+        cabinas.append((cabina, user))
+        created.append(name)
+    procedures = list(Procedure.objects.filter(active=True).order_by("tupa_code"))
+    simple = [p for p in procedures if not p.fields.filter(kind=K.FILE, required=True).exists()]
+    staff = User.objects.filter(username="mesadepartes").first()
+    n = 0
+    for days_ago in range(30, -1, -1):
+        day = today - timedelta(days=days_ago)
+        if not is_working_day(day, set()):
+            continue
+        for cabina, agent in cabinas:
+            for slot in range(2):
+                n += 1
+                procedure = (simple or procedures)[n % len(simple or procedures)]
+                data = {f.name: _demo_value(f, n) for f in procedure.fields.exclude(kind=K.FILE)}
+                submission, _ = submission_create(
+                    procedure=procedure,
+                    idempotency_key=f"seed:cabina:{n}",
+                    dni=f"7{n:07d}",
+                    first_names="Ciudadano",
+                    last_names=f"De Demostración {n}",
+                    data=data,
+                    channel="cabina",
+                    ip="127.0.0.1",
+                    actor_id=agent.pk,
+                    cabina=cabina,
+                )
+                moment = timezone.make_aware(
+                    timezone.datetime.combine(day, timezone.datetime.min.time())
+                ) + timedelta(hours=9 + slot * 3)
+                # Demo back-fill only: the append-only guards are bypassed on purpose to date
+                # these rows within the past month.
+                Submission.objects.filter(pk=submission.pk).update(created_at=moment)
+                SubmissionEvent.objects.filter(submission=submission).update(created_at=moment)
+                QuerySet(LedgerEntry).filter(submission=submission).update(created_at=moment)
+                QuerySet(AuditEntry).filter(submission=submission).update(created_at=moment)
+                if staff and n % 15 == 0:
+                    submission_change_status(
+                        submission=submission,
+                        status=Status.ANNULLED,
+                        note="Trámite improcedente: el solicitante no está domiciliado en la "
+                        "provincia.",
+                        actor_id=staff.pk,
+                    )
+    # The demo has no municipal endpoint: events count as delivered, except one that failed.
+    OutboxEvent.objects.filter(state=OutboxEvent.State.PENDING).update(
+        state=OutboxEvent.State.DELIVERED, delivered_at=timezone.now()
+    )
+    failed = OutboxEvent.objects.order_by("-pk").first()
+    if failed:
+        OutboxEvent.objects.filter(pk=failed.pk).update(
+            state=OutboxEvent.State.FAILED,
+            attempts=8,
+            last_error="URLError: [Errno 111] Connection refused",
+            delivered_at=None,
+        )
+    created.append(f"{n} trámites por cabinas")
+    return created
+
+
+def _demo_value(field, n: int) -> str:
+    if field.kind == K.CHOICE:
+        options = field.choice_list
+        return options[n % len(options)]
+    if field.kind == K.DATE:
+        return (timezone.localdate() + timedelta(days=30)).isoformat()
+    if field.kind == K.DNI:
+        return f"7{(n + 1):07d}"
+    if field.kind == K.RUC:
+        return _valid_ruc("2012345678")
+    if field.kind == K.PHONE:
+        return "976543210"
+    if field.kind == K.EMAIL:
+        return ""
+    return "Dato de demostración"

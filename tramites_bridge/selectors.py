@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -124,3 +125,153 @@ def submission_for_back_office(*, pk: int) -> Submission | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# --- cabinas -------------------------------------------------------------------------------------
+def agent_cabina(user):
+    """The cabina an agent belongs to, or None (not an agent, or not tied to one)."""
+    from tramites_bridge.models import Cabina
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Cabina.objects.filter(agents__user=user).first()
+
+
+def cabina_submissions(*, cabina, status: str | None = None) -> QuerySet[Submission]:
+    queryset = Submission.objects.filter(cabina=cabina).select_related("procedure", "office")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at")
+
+
+@dataclass
+class Settlement:
+    cabina: object
+    year: int
+    month: int
+    credits_count: int
+    credits: Decimal
+    reversals_count: int
+    reversals: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """What the municipality owes the cabina for the month."""
+        return self.credits + self.reversals
+
+
+def _month_bounds(year: int, month: int):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("America/Lima")
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def cabina_ledger(*, cabina, year: int | None = None, month: int | None = None):
+    from tramites_bridge.models import LedgerEntry
+
+    queryset = LedgerEntry.objects.filter(cabina=cabina).select_related("submission__procedure")
+    if year and month:
+        start, end = _month_bounds(year, month)
+        queryset = queryset.filter(created_at__gte=start, created_at__lt=end)
+    return queryset.order_by("created_at", "pk")
+
+
+def cabina_settlement(*, cabina, year: int, month: int) -> Settlement:
+    """Credits and reversals of the month, in Lima time. The guarantee is a deposit, not pay."""
+    from django.db.models import Count, Sum
+
+    from tramites_bridge.models import LedgerEntry
+
+    start, end = _month_bounds(year, month)
+    rows = {
+        row["kind"]: row
+        for row in LedgerEntry.objects.filter(
+            cabina=cabina,
+            created_at__gte=start,
+            created_at__lt=end,
+            kind__in=[LedgerEntry.Kind.CREDIT, LedgerEntry.Kind.REVERSAL],
+        )
+        .values("kind")
+        .annotate(n=Count("pk"), total=Sum("amount"))
+    }
+    zero = Decimal("0.00")
+    credit = rows.get(LedgerEntry.Kind.CREDIT, {})
+    reversal = rows.get(LedgerEntry.Kind.REVERSAL, {})
+    return Settlement(
+        cabina=cabina,
+        year=year,
+        month=month,
+        credits_count=credit.get("n", 0),
+        credits=credit.get("total") or zero,
+        reversals_count=reversal.get("n", 0),
+        reversals=reversal.get("total") or zero,
+    )
+
+
+def settlements_for_month(*, year: int, month: int) -> list[Settlement]:
+    from tramites_bridge.models import Cabina
+
+    return [
+        cabina_settlement(cabina=c, year=year, month=month) for c in Cabina.objects.order_by("name")
+    ]
+
+
+# --- statistics ----------------------------------------------------------------------------------
+def statistics_summary(*, months: int = 12) -> dict:
+    """Counts for the municipality's decisions: by procedure, state, channel (web, API, each
+    cabina) and month, with average processing time of closed files and overdue open ones."""
+    from django.db.models import Avg, Count, F
+    from django.db.models.functions import TruncMonth
+
+    from tramites_bridge.models import Status
+
+    base = Submission.objects.all()
+    by_procedure = [
+        (f"{r['procedure__tupa_code']} · {r['procedure__name']}", r["n"])
+        for r in base.values("procedure__tupa_code", "procedure__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "procedure__tupa_code")
+    ]
+    labels = dict(Status.choices)
+    by_status = [
+        (labels.get(r["status"], r["status"]), r["n"])
+        for r in base.values("status").annotate(n=Count("pk")).order_by("-n")
+    ]
+    by_channel = []
+    for r in base.values("channel", "cabina__name").annotate(n=Count("pk")).order_by("-n"):
+        label = (
+            r["cabina__name"]
+            if r["cabina__name"]
+            else ("Sitio web" if r["channel"] == "web" else "API")
+        )
+        by_channel.append((label, r["n"]))
+    by_month = [
+        (r["month"].strftime("%Y-%m"), r["n"])
+        for r in base.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+        if r["month"]
+    ][-months:]
+    closed = base.filter(closed_at__isnull=False).aggregate(
+        avg=Avg(F("closed_at") - F("created_at")), n=Count("pk")
+    )
+    today = timezone.localdate()
+    overdue = base.filter(status__in=OPEN_STATUSES, due_date__lt=today).count()
+    open_count = base.filter(status__in=OPEN_STATUSES).count()
+    avg = closed["avg"]
+    return {
+        "total": base.count(),
+        "by_procedure": by_procedure,
+        "by_status": by_status,
+        "by_channel": by_channel,
+        "by_month": by_month,
+        "closed_count": closed["n"],
+        "average_days": round(avg.total_seconds() / 86400, 1) if avg else None,
+        "overdue": overdue,
+        "open": open_count,
+    }

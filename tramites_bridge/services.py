@@ -11,13 +11,16 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.errors import ConflictError, ValidationFailed
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from tramites_bridge.codes import code_generate
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,
     Attachment,
     AuditEntry,
+    Cabina,
+    LedgerEntry,
     Office,
+    OutboxEvent,
     Procedure,
     Status,
     Submission,
@@ -77,6 +80,7 @@ def submission_create(
     actor_id: int | None = None,
     key_checked: bool = False,
     stashed: bool = True,
+    cabina: Cabina | None = None,
 ) -> tuple[Submission, bool]:
     """Creates the submission once per idempotency key: (submission, created). A repeat of the
     same key returns the first submission; the same key with another citizen or procedure is a
@@ -90,6 +94,11 @@ def submission_create(
         existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
         if existing is not None:
             return existing, False
+    if cabina is not None and not cabina.active:
+        raise PermissionDeniedError(
+            "Su cabina está inactiva: no puede presentar trámites. Consulte a la Municipalidad.",
+            code="cabina_inactive",
+        )
     if not procedure.active:
         raise ValidationFailed(
             "Este procedimiento no recibe solicitudes por ahora.",
@@ -112,6 +121,7 @@ def submission_create(
                     ip=ip,
                     actor_id=actor_id,
                     stashed=stashed,
+                    cabina=cabina,
                 )
         except IntegrityError:
             # Either a concurrent request with the same key won (return its submission) or, once
@@ -139,8 +149,12 @@ def _existing_for_key(key: str, *, procedure: Procedure, dni: str) -> Submission
     return existing
 
 
-def _insert_submission(*, procedure, idempotency_key, uploads, ip, actor_id, stashed, **fields):
+def _insert_submission(
+    *, procedure, idempotency_key, uploads, ip, actor_id, stashed, cabina, **fields
+):
     today = timezone.localdate()
+    if cabina is not None:
+        fields.update(cabina=cabina, agent_id=actor_id, channel="cabina")
     submission = Submission.objects.create(
         code=code_generate(),
         procedure=procedure,
@@ -178,7 +192,38 @@ def _insert_submission(*, procedure, idempotency_key, uploads, ip, actor_id, sta
         ip=_clean_ip(ip),
         details={"channel": submission.channel, "procedure": procedure.tupa_code},
     )
+    if cabina is not None:
+        LedgerEntry.objects.create(
+            cabina=cabina,
+            kind=LedgerEntry.Kind.CREDIT,
+            amount=settings.TRAMITES_CABINA_FEE,
+            submission=submission,
+        )
+    _outbox_add(submission, "submission.created")
     return submission
+
+
+def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:
+    """The event for the back office, in the caller's transaction. Ids and codes only."""
+    event = OutboxEvent.objects.create(
+        kind=kind,
+        submission=submission,
+        payload={
+            "code": submission.code,
+            "procedure": submission.procedure.tupa_code,
+            "status": submission.status,
+            "office_id": submission.office_id,
+            "due_date": submission.due_date.isoformat(),
+            "channel": submission.channel,
+            "cabina_id": submission.cabina_id,
+            **extra,
+        },
+    )
+    if settings.TRAMITES_BACKOFFICE_URL:
+        from tramites_bridge.tasks import deliver_outbox_event_task
+
+        transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk))
+    return event
 
 
 def submission_change_status(
@@ -186,8 +231,10 @@ def submission_change_status(
     submission: Submission,
     status: str,
     note: str = "",
-    actor_id: int,
+    actor_id: int | None,
     ip: str | None = None,
+    emit_outbox: bool = True,
+    audit_extra: dict | None = None,
 ) -> SubmissionEvent:
     """Moves a file to a new state along STATUS_TRANSITIONS, adds the timeline step and the
     audit entry, and e-mails the citizen. Observado and rechazado need a note for the citizen."""
@@ -222,8 +269,12 @@ def submission_change_status(
             action=AuditEntry.Action.STATUS_CHANGED,
             actor_id=actor_id,
             ip=_clean_ip(ip),
-            details={"from": previous, "to": status, "note": note},
+            details={"from": previous, "to": status, "note": note, **(audit_extra or {})},
         )
+        if status == Status.ANNULLED and locked.cabina_id:
+            _ledger_reverse(locked)
+        if emit_outbox:
+            _outbox_add(locked, "submission.status_changed", previous_status=previous)
     transaction.on_commit(lambda: submission_notify(event_id=event.pk))
     submission.refresh_from_db()
     return event
@@ -258,6 +309,7 @@ def submission_move(
             ip=_clean_ip(ip),
             details={"from_office": previous, "to_office": office.pk, "note": note},
         )
+        _outbox_add(locked, "submission.office_changed", previous_office_id=previous)
     transaction.on_commit(lambda: submission_notify(event_id=event.pk))
     submission.refresh_from_db()
     return event
@@ -309,3 +361,42 @@ def attachments_purge_pending(*, older_than: timedelta = timedelta(days=2)) -> i
         attachment.delete()
         count += 1
     return count
+
+
+def _ledger_reverse(submission: Submission) -> LedgerEntry | None:
+    """The reversing entry for an annulled cabina submission (once; the credit stays)."""
+    credit = LedgerEntry.objects.filter(submission=submission, kind=LedgerEntry.Kind.CREDIT).first()
+    if (
+        credit is None
+        or LedgerEntry.objects.filter(
+            submission=submission, kind=LedgerEntry.Kind.REVERSAL
+        ).exists()
+    ):
+        return None
+    return LedgerEntry.objects.create(
+        cabina_id=credit.cabina_id,
+        kind=LedgerEntry.Kind.REVERSAL,
+        amount=-credit.amount,
+        submission=submission,
+    )
+
+
+def cabina_guarantee_record(*, cabina: Cabina) -> LedgerEntry:
+    """The cabina's guarantee deposit as a ledger entry (once per cabina)."""
+    with transaction.atomic():
+        existing = LedgerEntry.objects.filter(
+            cabina=cabina, kind=LedgerEntry.Kind.GUARANTEE
+        ).first()
+        if existing:
+            return existing
+        moment = timezone.now()
+        if cabina.guarantee_date:
+            moment = timezone.make_aware(
+                timezone.datetime.combine(cabina.guarantee_date, timezone.datetime.min.time())
+            )
+        return LedgerEntry.objects.create(
+            cabina=cabina,
+            kind=LedgerEntry.Kind.GUARANTEE,
+            amount=cabina.guarantee_amount,
+            created_at=moment,
+        )

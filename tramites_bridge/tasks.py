@@ -6,3 +6,22 @@ from tramites_bridge.services import attachments_purge_pending
 @shared_task(name="tramites_bridge.purge_pending_uploads", queue="short", acks_late=True)
 def purge_pending_uploads_task() -> int:
     return attachments_purge_pending()
+
+
+@shared_task(name="tramites_bridge.deliver_outbox_event", queue="short", acks_late=True)
+def deliver_outbox_event_task(event_id: int) -> bool:
+    from tramites_bridge.bridge import outbox_deliver
+
+    return outbox_deliver(event_pk=event_id)
+
+
+@shared_task(name="tramites_bridge.outbox_sweep", queue="short", acks_late=True)
+def outbox_sweep_task() -> int:
+    """Delivers every pending event whose next attempt is due (retries and anything whose first
+    attempt was lost with a worker)."""
+    from tramites_bridge.bridge import outbox_deliver, outbox_due_ids
+
+    delivered = 0
+    for event_pk in outbox_due_ids():
+        delivered += int(outbox_deliver(event_pk=event_pk))
+    return delivered

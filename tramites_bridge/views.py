@@ -8,13 +8,13 @@ from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
 from config.errors import ConflictError, Throttled
-from config.roles import BACK_OFFICE, user_has_role
+from config.roles import BACK_OFFICE, CABINA_AGENTS, user_has_role
 from config.throttling import client_ip
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission
 from tramites_bridge.models import Channel, Submission
-from tramites_bridge.selectors import procedure_by_code
+from tramites_bridge.selectors import agent_cabina, procedure_by_code
 from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup
 
 RECEIPTS_SESSION_KEY = "tramites_receipts"
@@ -97,6 +97,11 @@ def receipt_view(request: HttpRequest, code: str) -> HttpResponse:
     allowed = submission is not None and (
         submission.pk in request.session.get(RECEIPTS_SESSION_KEY, [])
         or user_has_role(request.user, BACK_OFFICE)
+        or (
+            submission.cabina_id is not None
+            and user_has_role(request.user, CABINA_AGENTS)
+            and getattr(agent_cabina(request.user), "pk", None) == submission.cabina_id
+        )
     )
     if not allowed:
         return render(

@@ -6,7 +6,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from config.roles import BACK_OFFICE, user_has_role
 from tramites_bridge import admin_views
-from tramites_bridge.models import Holiday, Office, Procedure
+from tramites_bridge.models import Cabina, Holiday, Office, Procedure
 
 
 class BackOfficeMenuItem(MenuItem):
@@ -39,6 +39,53 @@ class QueueViewSet(ViewSet):
         ]
 
 
+class SimpleBackOfficeViewSet(ViewSet):
+    """One admin page of the back office (a view, no model CRUD)."""
+
+    icon = "form"
+    menu_item_class = BackOfficeMenuItem
+    view = None
+
+    @property
+    def menu_url(self):
+        return reverse(f"{self.name}:index")
+
+    def get_urlpatterns(self):
+        return [path("", type(self).view, name="index")]
+
+
+class SettlementsViewSet(SimpleBackOfficeViewSet):
+    name = "tramites_settlements"
+    url_prefix = "tramites/liquidaciones"
+    menu_label = "Liquidaciones de cabinas"
+    icon = "table"
+    view = staticmethod(admin_views.settlements_view)
+
+
+class OutboxViewSet(SimpleBackOfficeViewSet):
+    name = "tramites_outbox"
+    url_prefix = "tramites/envios"
+    menu_label = "Envíos a la mesa municipal"
+    icon = "warning"
+    view = staticmethod(admin_views.outbox_view)
+
+
+class StatisticsViewSet(SimpleBackOfficeViewSet):
+    name = "tramites_statistics"
+    url_prefix = "tramites/estadisticas"
+    menu_label = "Estadísticas"
+    icon = "pick"
+    view = staticmethod(admin_views.statistics_view)
+
+
+class CabinaViewSet(SnippetViewSet):
+    model = Cabina
+    icon = "group"
+    menu_label = "Cabinas"
+    list_display = ["name", "ruc", "guarantee_amount", "active"]
+    list_filter = ["active"]
+
+
 class ProcedureViewSet(SnippetViewSet):
     model = Procedure
     icon = "list-ul"
@@ -67,7 +114,16 @@ class TramitesGroup(ViewSetGroup):
     menu_label = "Trámites"
     menu_icon = "form"
     menu_order = 250
-    items = (QueueViewSet, ProcedureViewSet, OfficeViewSet, HolidayViewSet)
+    items = (
+        QueueViewSet,
+        ProcedureViewSet,
+        OfficeViewSet,
+        HolidayViewSet,
+        CabinaViewSet,
+        SettlementsViewSet,
+        OutboxViewSet,
+        StatisticsViewSet,
+    )
 
 
 # One "Trámites" menu: the queue (a plain viewset) and the catalogue's snippets.

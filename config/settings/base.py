@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs comes from the environment
 (see README's table); dev, test and production only change defaults."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -296,6 +297,19 @@ BROADCAST_PROGRAMME_TITLE = "Aprendiendo paso a paso"
 # --- Procedure bridge (tramites_bridge) ---------------------------------------------------------
 # Largest attachment a citizen may upload with a procedure form (PDF, JPEG or PNG).
 TRAMITES_MAX_UPLOAD_MB = env_int("TRAMITES_MAX_UPLOAD_MB", 5)
+# What a cabina earns per procedure it handles (S/.).
+TRAMITES_CABINA_FEE = Decimal(env_str("TRAMITES_CABINA_FEE", "4.00"))
+# The municipal back office's HTTPS endpoint for outbox events (empty: events wait, undelivered)
+# and the shared secret for the HMAC-SHA256 signatures, both ways.
+TRAMITES_BACKOFFICE_URL = env_str("TRAMITES_BACKOFFICE_URL")
+TRAMITES_BACKOFFICE_SECRET = env_str("TRAMITES_BACKOFFICE_SECRET", "dev-only-backoffice-secret")
+TRAMITES_OUTBOX_MAX_ATTEMPTS = env_int("TRAMITES_OUTBOX_MAX_ATTEMPTS", 8)
+TRAMITES_OUTBOX_BACKOFF_SECONDS = env_int("TRAMITES_OUTBOX_BACKOFF_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["tramites-outbox-sweep"] = {
+    "task": "tramites_bridge.outbox_sweep",
+    "schedule": 30.0,
+    "options": {"queue": "short", "expires": 30},
+}
 CELERY_BEAT_SCHEDULE["tramites-purge-pending-uploads"] = {
     "task": "tramites_bridge.purge_pending_uploads",
     "schedule": crontab(hour=3, minute=30),

@@ -66,3 +66,35 @@ def audit_details(entry, offices: dict) -> str:
     if d.get("note"):
         text += f" · Nota: {d['note']}"
     return text
+
+
+@register.simple_tag
+def bar_chart(rows, title: str = ""):
+    """A horizontal bar chart as inline SVG, drawn on the server: no script, no outside asset.
+    rows: [(label, value)]."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    rows = list(rows)
+    if not rows:
+        return mark_safe('<p class="help">Sin datos.</p>')
+    top = max(v for _, v in rows) or 1
+    bar_h, gap, label_w, width = 22, 8, 260, 640
+    height = len(rows) * (bar_h + gap) + gap
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = max(1, int((width - label_w - 60) * value / top))
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.0f}" text-anchor="end" '
+            f'font-size="13" fill="currentColor">{escape(str(label)[:40])}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#0b5d4b"></rect>'
+            f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.7:.0f}" font-size="13" '
+            f'fill="currentColor">{value}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
