@@ -77,3 +77,27 @@ def test_a_retried_asset_is_sent_to_probing_at_once(django_capture_on_commit_cal
     assert len(callbacks) == 2
     failed.refresh_from_db()
     assert failed.status == "uploaded" and failed.queued_at is not None
+
+
+def test_progress_is_written_at_most_once_per_interval(django_assert_num_queries, settings):
+    settings.MEDIA_PROGRESS_INTERVAL_SECONDS = 60
+    asset = MediaAssetFactory(status="transcoding", job_token="mine", duration_seconds=10)
+    writer = services._ProgressWriter(asset.pk, "mine", 10)
+    with django_assert_num_queries(1):  # ffmpeg reports twice a second; we write once
+        for second in range(1, 6):
+            writer(float(second), float(second))
+    asset.refresh_from_db()
+    assert asset.progress == 9 and asset.heartbeat_at is not None
+
+
+def test_the_transcode_task_cannot_be_lost_with_its_worker():
+    from media_pipeline.tasks import probe_asset_task, sweep_stale_task, transcode_asset_task
+
+    assert transcode_asset_task.queue == "media"
+    for task in (transcode_asset_task, probe_asset_task):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["media-sweep-stale-jobs"]
+    assert entry["task"] == sweep_stale_task.name
