@@ -15,9 +15,29 @@ from lms.tests.factories import (
     student_create,
     unit_create,
 )
+from tests.e2e.accessibility import assert_accessible, horizontal_overflow
 from tests.fixtures import LIVE_DB, TEST_PASSWORD
 
 pytestmark = [pytest.mark.e2e, LIVE_DB]
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """The shared 360-px phone page, allowed to inject axe-core past the site's CSP (the check
+    is test tooling; the pages themselves run no inline script)."""
+    context = browser.new_context(
+        locale="es-PE",
+        timezone_id="America/Lima",
+        base_url=live_server.url,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        bypass_csp=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 @pytest.fixture
@@ -56,6 +76,7 @@ def test_student_downloads_the_latest_lesson_and_a_coach_resets_the_password(
     latest = phone_page.locator(".latest")
     expect(latest).to_contain_text("Lección 3: Cuido mis datos móviles")
     expect(latest).to_be_in_viewport()
+    assert_accessible(phone_page)
     latest.get_by_role("link", name="Abrir la lección 3").click()
 
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Cuido mis datos móviles")
@@ -63,8 +84,8 @@ def test_student_downloads_the_latest_lesson_and_a_coach_resets_the_password(
     audio_link = downloads.get_by_role("link", name="Solo audio — 0,1 MB")
     expect(audio_link).to_be_visible()
     expect(downloads.get_by_role("link", name="Ficha de trabajo (PDF) — 0,1 MB")).to_be_visible()
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, "la página no debe desbordar una pantalla de 360 px"
+    assert horizontal_overflow(phone_page) == 0, "la lección no debe desbordar 360 px"
+    assert_accessible(phone_page)
     with phone_page.expect_download() as download_info:
         audio_link.click()
     download = download_info.value
