@@ -1,0 +1,253 @@
+"""The bridge to the municipal back office, against a real HTTP server on 127.0.0.1: events
+written with each change, delivered signed, retried while the server is down, none lost and none
+doubled; the inbound webhook refuses bad signatures, stale timestamps and replays."""
+
+import json
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from tramites_bridge.bridge import outbox_deliver, sign
+from tramites_bridge.models import OutboxEvent, Status, Submission
+from tramites_bridge.services import submission_change_status, submission_create
+from tramites_bridge.tasks import outbox_sweep_task
+from tramites_bridge.tests.factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+SECRET = "secreto-de-prueba"
+
+
+class BackOffice:
+    """A stand-in for the municipal back office: records what it receives."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.received: list[dict] = []
+        self.server = None
+
+    def start(self) -> None:
+        office = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                office.received.append(
+                    {
+                        "body": body,
+                        "signature": self.headers["X-Tramites-Signature"],
+                        "timestamp": self.headers["X-Tramites-Timestamp"],
+                        "event_id": self.headers["X-Tramites-Event-Id"],
+                    }
+                )
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+@pytest.fixture
+def back_office(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.TRAMITES_BACKOFFICE_URL = f"http://127.0.0.1:{port}/eventos"
+    settings.TRAMITES_BACKOFFICE_SECRET = SECRET
+    settings.TRAMITES_OUTBOX_BACKOFF_SECONDS = 30
+    office = BackOffice(port)
+    yield office
+    office.stop()
+
+
+def _submit(procedure, dni="41234567", email=""):
+    submission, _ = submission_create(
+        procedure=procedure,
+        idempotency_key=str(uuid.uuid4()),
+        dni=dni,
+        first_names="María",
+        last_names="Quispe",
+        email=email,
+        data={},
+        channel="web",
+    )
+    return submission
+
+
+def _make_due():
+    OutboxEvent.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+
+
+def test_each_change_writes_its_event_in_the_same_transaction(users):
+    procedure = ProcedureFactory(with_fields=False)
+    submission = _submit(procedure)
+    submission_change_status(
+        submission=submission, status=Status.IN_REVIEW, actor_id=users["back_office"].pk
+    )
+    kinds = list(OutboxEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["submission.created", "submission.status_changed"]
+    payload = OutboxEvent.objects.last().payload
+    assert payload["code"] == submission.code and payload["status"] == "en_revision"
+    # ids and codes only: nothing that identifies the citizen
+    assert "41234567" not in json.dumps(payload) and "María" not in json.dumps(payload)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _submit(procedure, dni="42222222")
+        raise RuntimeError("rolled back")
+    assert OutboxEvent.objects.count() == 2
+    assert Submission.objects.count() == 1
+
+
+def test_events_wait_while_the_back_office_is_down_and_arrive_once_when_it_is_up(back_office):
+    procedure = ProcedureFactory(with_fields=False)
+    submissions = [_submit(procedure, dni=f"4{n:07d}") for n in range(3)]
+    # down: nothing listens on the port
+    assert outbox_sweep_task() == 0
+    events = list(OutboxEvent.objects.order_by("pk"))
+    assert all(e.state == "pending" and e.attempts == 1 for e in events)
+    assert all("Connection refused" in e.last_error or "URLError" in e.last_error for e in events)
+    assert all(e.next_attempt_at > timezone.now() + timedelta(seconds=25) for e in events)
+    # not due yet: the sweep leaves them alone
+    assert outbox_sweep_task() == 0
+    assert OutboxEvent.objects.filter(attempts=1).count() == 3
+    # up
+    back_office.start()
+    _make_due()
+    assert outbox_sweep_task() == 3
+    assert outbox_sweep_task() == 0  # nothing left, nothing sent twice
+    for event in OutboxEvent.objects.all():
+        assert outbox_deliver(event_pk=event.pk) is True  # a late duplicate task: skipped
+    received = back_office.received
+    assert len(received) == 3
+    assert {r["event_id"] for r in received} == {str(e.event_id) for e in events}
+    codes = {json.loads(r["body"])["data"]["code"] for r in received}
+    assert codes == {s.code for s in submissions}
+    for r in received:
+        assert r["signature"] == sign(body=r["body"], timestamp=r["timestamp"], secret=SECRET)
+        assert abs(int(r["timestamp"]) - time.time()) < 60
+    assert OutboxEvent.objects.filter(state="delivered").count() == 3
+
+
+def test_retries_back_off_exponentially_then_fail_and_can_be_redelivered(
+    back_office, settings, client_for
+):
+    settings.TRAMITES_OUTBOX_MAX_ATTEMPTS = 3
+    submission = _submit(ProcedureFactory(with_fields=False))
+    event = OutboxEvent.objects.get()
+    delays = []
+    for _ in range(3):
+        _make_due()
+        before = timezone.now()
+        outbox_deliver(event_pk=event.pk)
+        event.refresh_from_db()
+        delays.append(round((event.next_attempt_at - before).total_seconds() / 30))
+    assert delays == [1, 2, 4]
+    assert event.state == "failed" and event.attempts == 3
+    client = client_for("back_office")
+    page = client.get("/admin/tramites/envios/").content.decode()
+    assert "Falló" in page and submission.display_code in page and "Reenviar" in page
+    back_office.start()
+    response = client.post("/admin/tramites/envios/", {"event": event.pk})
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.state == "pending" and event.attempts == 0
+    # the button also queues the task on commit; the sweep (the same work) delivers it here
+    outbox_sweep_task()
+    event.refresh_from_db()
+    assert event.state == "delivered"
+    assert len(back_office.received) == 1
+
+
+def _webhook(client, payload: dict, *, secret=SECRET, timestamp=None, signature=None):
+    body = json.dumps(payload).encode()
+    ts = str(int(time.time())) if timestamp is None else str(timestamp)
+    sig = signature or sign(body=body, timestamp=ts, secret=secret)
+    return client.post(
+        "/api/v1/tramites/webhook",
+        body,
+        content_type="application/json",
+        HTTP_X_TRAMITES_TIMESTAMP=ts,
+        HTTP_X_TRAMITES_SIGNATURE=sig,
+    )
+
+
+def test_a_signed_webhook_updates_the_timeline_and_notifies_the_citizen(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.TRAMITES_BACKOFFICE_SECRET = SECRET
+    submission = _submit(ProcedureFactory(with_fields=False), email="maria@example.pe")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _webhook(
+            client,
+            {
+                "event_id": "mpc-1001",
+                "code": submission.display_code,
+                "status": "observado",
+                "note": "Falta la copia del DNI.",
+            },
+        )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"applied": True, "duplicate": False}
+    submission.refresh_from_db()
+    assert submission.status == "observado"
+    assert submission.events.last().note == "Falta la copia del DNI."
+    assert len(mail.outbox) == 1
+    # the change came from the back office: it is not sent back to it
+    assert not OutboxEvent.objects.filter(kind="submission.status_changed").exists()
+    audit = submission.audit.get(action="status_changed")
+    assert audit.details["source"] == "back_office" and audit.actor_id is None
+
+
+def test_a_replayed_webhook_is_ignored(client, settings):
+    settings.TRAMITES_BACKOFFICE_SECRET = SECRET
+    submission = _submit(ProcedureFactory(with_fields=False))
+    payload = {"event_id": "mpc-2002", "code": submission.code, "status": "en_revision"}
+    assert _webhook(client, payload).json()["applied"] is True
+    submission_change_status(submission=submission, status="observado", note="x", actor_id=1)
+    replay = _webhook(client, payload)
+    assert replay.status_code == 200
+    assert replay.json() == {"applied": False, "duplicate": True}
+    submission.refresh_from_db()
+    assert submission.status == "observado"
+
+
+@pytest.mark.parametrize("case", ["wrong_secret", "tampered", "stale", "future", "missing"])
+def test_a_bad_webhook_signature_or_timestamp_is_refused(client, settings, case):
+    settings.TRAMITES_BACKOFFICE_SECRET = SECRET
+    submission = _submit(ProcedureFactory(with_fields=False))
+    payload = {"event_id": f"mpc-{case}", "code": submission.code, "status": "aprobado"}
+    now = int(time.time())
+    if case == "wrong_secret":
+        response = _webhook(client, payload, secret="otro")
+    elif case == "tampered":
+        good = sign(body=json.dumps(payload).encode(), timestamp=str(now), secret=SECRET)
+        response = _webhook(
+            client, {**payload, "status": "rechazado"}, timestamp=now, signature=good
+        )
+    elif case == "stale":
+        response = _webhook(client, payload, timestamp=now - 301)
+    elif case == "future":
+        response = _webhook(client, payload, timestamp=now + 400)
+    else:
+        response = client.post(
+            "/api/v1/tramites/webhook", json.dumps(payload), content_type="application/json"
+        )
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    submission.refresh_from_db()
+    assert submission.status == "recibido"
