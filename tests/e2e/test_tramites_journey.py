@@ -95,3 +95,77 @@ def test_citizen_submits_tracks_and_sees_what_the_back_office_asks(
     expect(page.locator(".status-badge").first).to_have_text("Observado")
     expect(page.get_by_role("heading", name="Lo que usted debe hacer")).to_be_visible()
     expect(page.get_by_text("Adjunte el croquis del local")).to_have_count(2)
+
+
+def _login_site(page, username: str) -> None:
+    page.goto("/cuenta/ingresar/")
+    page.get_by_label("DNI", exact=True).fill(username)
+    page.get_by_label("Contraseña").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+
+
+def test_cabina_agent_submits_prints_and_sees_the_ledger_then_the_reversal(
+    page, browser, live_server, make_user, tramites_page, tmp_path
+):
+    from tramites_bridge.models import Cabina, CabinaAgent
+
+    pdf = tmp_path / "declaracion.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    cabina = Cabina.objects.create(
+        name="Cabina Mollepampa", address="Jr. Los Sauces 210", ruc="10401234569"
+    )
+    agent = make_user("cabina_agent", username="cabina-e2e")
+    CabinaAgent.objects.create(cabina=cabina, user=agent)
+
+    # The agent signs in on the site and submits for the citizen who is present.
+    _login_site(page, "cabina-e2e")
+    page.goto("/cabina/")
+    expect(page.get_by_role("heading", name="Escritorio de la cabina")).to_be_visible()
+    page.get_by_role("link", name="LF-01 · Licencia de funcionamiento").click()
+    form = page.locator("#tramite-lf-01")
+    form.get_by_label("DNI del solicitante").fill("43456789")
+    form.get_by_label("Nombres").fill("Segundo")
+    form.get_by_label("Apellidos").fill("Quiliche Tello")
+    form.get_by_label("RUC del titular").fill("20123456786")
+    form.get_by_label("Giro del negocio").select_option("Restaurante")
+    form.get_by_label("Declaración jurada").set_input_files(str(pdf))
+    form.get_by_label("He leído el aviso de privacidad").check()
+    form.get_by_role("button", name="Presentar trámite").click()
+
+    # The receipt, ready to print.
+    expect(page.get_by_role("heading", name="Constancia de presentación")).to_be_visible()
+    code = page.get_by_label("Código de seguimiento").inner_text().strip()
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Imprimir constancia")).to_be_hidden()
+    expect(page.get_by_text(code)).to_be_visible()
+    page.emulate_media(media="screen")
+
+    # This month's ledger shows S/. 4.00.
+    page.goto("/cabina/cuenta/")
+    expect(page.get_by_text("Trámite atendido")).to_be_visible()
+    expect(page.locator("dd", has_text="S/. 4.00").last).to_be_visible()
+
+    # The back office annuls it as improper.
+    make_user("back_office", username="mesa-e2e-2")
+    staff_context = browser.new_context(locale="es-PE", base_url=live_server.url)
+    staff = staff_context.new_page()
+    staff.goto("/admin/login/")
+    staff.get_by_label("Nombre de usuario").fill("mesa-e2e-2")
+    staff.get_by_label("Contraseña").fill(TEST_PASSWORD)
+    staff.get_by_role("button", name="Iniciar sesión").click()
+    staff.goto("/admin/tramites/bandeja/")
+    staff.get_by_role("link", name=code).click()
+    staff.get_by_label("Nuevo estado").select_option("anulado")
+    staff.get_by_label("Nota para el ciudadano").fill("Improcedente: local fuera de la provincia.")
+    staff.get_by_role("button", name="Guardar estado").click()
+    expect(staff.get_by_text("El trámite quedó «Anulado por improcedente».")).to_be_visible()
+    staff_context.close()
+
+    # The agent's ledger shows the reversal and a total of zero.
+    page.goto("/cabina/cuenta/")
+    expect(page.get_by_text("Reversión por anulación")).to_be_visible()
+    expect(page.get_by_text("S/. -4.00").first).to_be_visible()
+    total = page.locator("dt", has_text="Total a pagar a la cabina").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(total).to_have_text("S/. 0.00")
