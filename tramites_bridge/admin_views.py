@@ -292,6 +292,7 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
             "header_icon": "warning",
             "events": events,
             "delivered": OutboxEvent.objects.filter(state=OutboxEvent.State.DELIVERED).count(),
+            "endpoint": settings.TRAMITES_BACKOFFICE_URL,
         },
     )
 
