@@ -153,7 +153,9 @@ class LessonMediaAsset(Orderable):
     asset = models.ForeignKey(
         "media_pipeline.MediaAsset",
         verbose_name="material",
-        on_delete=models.PROTECT,
+        # the admin shows where an asset is used before deleting it; deleting takes it out of
+        # the lessons rather than failing
+        on_delete=models.CASCADE,
         related_name="lesson_links",
     )
 

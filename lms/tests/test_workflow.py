@@ -166,3 +166,22 @@ def test_a_presenter_picks_the_lessons_media_assets_in_the_editor(client_for, co
     )
     lesson = LessonPage.objects.get(slug="mi-idea-de-negocio")
     assert [link.asset for link in lesson.lesson_assets.all()] == [asset]
+
+
+def test_the_validators_screens_for_a_lesson_in_review_are_in_spanish(client_for, course):
+    import re
+
+    unit = unit_create(course=course)
+    _add(client_for("presenter"), unit, "action-submit")
+    lesson = LessonPage.objects.get(slug="mi-idea-de-negocio")
+    validator = client_for("validator")
+    english = re.compile(
+        r"\b(Approve\w*|Request changes|Awaiting|In Moderation|Submit\w*|Review\w*|Publish\w*)\b"
+    )
+    for url in ["/admin/", f"/admin/pages/{lesson.pk}/edit/"]:
+        html = validator.get(url).content.decode()
+        text = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+        assert english.findall(text) == [], url
+    editor = validator.get(f"/admin/pages/{lesson.pk}/edit/").content.decode()
+    assert "Aprobar" in editor
+    assert "Solicitar cambios" in editor
