@@ -2,6 +2,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
+from broadcast.blocks import TodayOnTvBlock
 from media_pipeline.blocks import MediaPlayerBlock
 from tramites_bridge.blocks import ProcedureFormBlock
 
@@ -16,6 +17,7 @@ class StandardStreamBlock(blocks.StreamBlock):
     document = DocumentChooserBlock(label="Documento", template="cms/blocks/document.html")
     procedure_form = ProcedureFormBlock()
     media_player = MediaPlayerBlock()
+    today_on_tv = TodayOnTvBlock()
 
     class Meta:
         label = "Contenido"

@@ -196,3 +196,16 @@ def test_tv_staff_edits_a_rule_and_future_airings_follow(client_for, programme):
     assert response.status_code == 302, response.content.decode()[:2000]
     airing = Airing.objects.get(rule=rule, occurrence_date=next_week(0))
     assert timezone.localtime(airing.starts_at).hour == 19 and airing.sequence == 1
+
+
+def test_home_page_shows_the_today_on_tv_block(client, programme):
+    from cms.models import HomePage
+    from cms.seed import seed_site_root
+
+    seed_site_root()
+    home = HomePage.objects.get()
+    home.body = [("today_on_tv", {"heading": "Hoy en TV"})]
+    home.save_revision().publish()
+    html = client.get("/").content.decode()
+    assert '<h2 id="hoy-en-tv' in html and "Hoy en TV" in html
+    assert "/programacion/" in html
