@@ -313,6 +313,9 @@ class StudentImportJob(models.Model):
     roster = models.JSONField(default=list, blank=True)
     roster_shown_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The run that owns the job: a run re-queued by the sweeper takes over, and the run it
+    # replaced cannot write its outcome (nor create students) any more.
+    run_token = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -315,9 +316,16 @@ def student_import_job_create(
     return job
 
 
+class _Superseded(Exception):
+    """Another run took the import job over (the sweeper re-queued it)."""
+
+
 def student_import_job_run(*, job_id: int) -> None:
     """Runs a queued import job. Idempotent: a finished job is left alone, and a job whose
-    worker died before its final transaction simply starts again."""
+    worker died before its final transaction simply starts again. Each run takes the job with
+    a fresh token; only the run holding it may write the outcome, in the same transaction as
+    the students, so two runs never both create them."""
+    token = uuid.uuid4().hex
     with transaction.atomic():
         job = (
             StudentImportJob.objects.select_for_update()
@@ -331,15 +339,23 @@ def student_import_job_run(*, job_id: int) -> None:
             status=StudentImportJob.Status.RUNNING,
             heartbeat_at=timezone.now(),
             progress=0,
+            run_token=token,
         )
     content = bytes(job.content)
 
     def progress(percent: int, phase: str) -> None:
-        StudentImportJob.objects.filter(pk=job.pk).update(
+        StudentImportJob.objects.filter(pk=job.pk, run_token=token).update(
             progress=percent, phase=phase, heartbeat_at=timezone.now()
         )
 
     def finalize(result: ImportResult) -> None:
+        if not (
+            StudentImportJob.objects.select_for_update()
+            .filter(pk=job.pk, run_token=token, finished_at__isnull=True)
+            .exists()
+        ):
+            raise _Superseded
+        job.run_token = token
         job.status = StudentImportJob.Status.DONE if result.ok else StudentImportJob.Status.REJECTED
         job.total_rows = result.total
         job.errors = [e.as_dict() for e in result.errors]
@@ -362,9 +378,11 @@ def student_import_job_run(*, job_id: int) -> None:
             progress=progress,
             finalize=finalize,
         )
+    except _Superseded:
+        logger.info("students import %s was taken over by another run", job.pk)
     except Exception:
         logger.exception("students import %s failed", job.pk)
-        StudentImportJob.objects.filter(pk=job.pk).update(
+        StudentImportJob.objects.filter(pk=job.pk, run_token=token).update(
             status=StudentImportJob.Status.FAILED,
             phase="Falló",
             errors=[

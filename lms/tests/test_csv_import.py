@@ -190,3 +190,37 @@ def test_the_command_names_an_unknown_course(course, tmp_path):
     path.write_text(VALID, encoding="utf-8")
     with pytest.raises(CommandError, match="No hay un curso"):
         call_command("import_students", str(path), "--course", "no-existe")
+
+
+def test_an_import_run_taken_over_by_another_writes_nothing_and_the_new_run_finishes(
+    course, users, monkeypatch
+):
+    from django.contrib.auth.hashers import make_password
+
+    from lms.models import StudentImportJob
+    from lms.services import student_import_job_run
+
+    job = StudentImportJob.objects.create(
+        course=course, created_by=users["coach"], content=VALID.encode(), original_filename="a.csv"
+    )
+
+    def hash_while_the_sweeper_takes_over(raw):
+        # the sweeper re-queued the job and another run took it while this one was hashing
+        StudentImportJob.objects.filter(pk=job.pk).update(run_token="otra-ejecucion")
+        return make_password(raw)
+
+    monkeypatch.setattr("lms.services.make_password", hash_while_the_sweeper_takes_over)
+    student_import_job_run(job_id=job.pk)
+    assert StudentProfile.objects.count() == 0
+    job.refresh_from_db()
+    assert not job.finished
+
+    monkeypatch.setattr("lms.services.make_password", make_password)
+    student_import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == StudentImportJob.Status.DONE
+    assert len(job.roster) == 3
+    assert StudentProfile.objects.count() == 3
+    student_import_job_run(job_id=job.pk)  # a late duplicate delivery changes nothing
+    job.refresh_from_db()
+    assert len(job.roster) == 3
