@@ -2,6 +2,7 @@
 handlers gives every error the contract of ARCHITECTURE.md, in Spanish."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -150,6 +151,22 @@ def on_throttled(request, exc):
             "code": "throttled",
         },
         headers,
+    )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request, exc):
+    # A number or text too large for its column (an id of 40 digits, found by the API fuzzer)
+    # reaches the database as is: SQLite refuses to bind it (OverflowError) and PostgreSQL
+    # answers "out of range" (DataError). Either way it is the client's bad input, not a 500.
+    return _respond(
+        request,
+        422,
+        {
+            "detail": "Un valor enviado está fuera del rango admitido.",
+            "code": "out_of_range",
+        },
     )
 
 
