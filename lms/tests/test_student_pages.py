@@ -159,3 +159,34 @@ def test_my_lessons_shows_only_the_students_own_courses(client, course, unit, st
     html = client.get("/mis-lecciones/").content.decode()
     assert "Lección del curso propio" in html
     assert "Lección ajena" not in html
+
+
+def test_the_page_tree_only_allows_course_unit_lesson(course, unit):
+    from cms.models import HomePage, StandardPage
+    from lms.models import CoursePage, LessonPage, UnitPage
+
+    home = HomePage.objects.get()
+    assert CoursePage.can_create_at(home)
+    assert not UnitPage.can_create_at(home)
+    assert not LessonPage.can_create_at(home)
+    assert not LessonPage.can_create_at(course)
+    assert LessonPage.can_create_at(unit)
+    assert not StandardPage.can_create_at(unit)
+    assert LessonPage.allowed_subpage_models() == []
+
+
+def test_the_lesson_player_plays_the_lesson_audio_without_its_own_download_list(
+    client, student, unit
+):
+    from lms.tests.factories import MediaAssetFactory, rendition_create
+
+    asset = MediaAssetFactory(title="Clase de hoy")
+    rendition_create(asset=asset, profile="audio")
+    lesson = lesson_create(
+        unit=unit, episode=5, assets=[asset], body=[("player", {"asset": asset, "caption": ""})]
+    )
+    client.force_login(student.user)
+    html = client.get(lesson.url).content.decode()
+    assert "<audio controls" in html
+    assert "Descargar para ver sin conexión" not in html
+    assert "Solo audio — 0,1 MB" in html
