@@ -9,8 +9,9 @@ Targets: lookups >= 0.4x the bare view's rate, submissions >= 0.15x it.
     .venv/bin/python bench/tramites.py
 
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pap_bench_tramites, created
-if missing), BENCH_SECONDS per scenario (default 10), BENCH_CLIENTS concurrent client processes
-(default 8), BENCH_WORKERS gunicorn sync workers (default 2 x cores + 1).
+if missing), CACHE_URL (default redis://127.0.0.1:6379/13 when Redis answers, else the
+database cache), BENCH_SECONDS per scenario (default 10), BENCH_CLIENTS concurrent client processes
+(default 4), BENCH_WORKERS gunicorn sync workers (default cores + 1).
 """
 
 import http.client
@@ -30,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DIR = Path("/tmp/pasoapaso-bench-tramites")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
 DB_NAME = "pap_bench_tramites"
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
 shutil.rmtree(BENCH_DIR, ignore_errors=True)
@@ -49,6 +50,21 @@ SERVER_ENV = {
     "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     "LOG_LEVEL": "WARNING",
 }
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+# The shared cache holds the throttling counters that every lookup and submission reads: as in
+# production, Redis when it is there (CACHE_URL wins), else the database cache.
+if "CACHE_URL" not in os.environ and _redis_reachable():
+    SERVER_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/13"
 os.environ.update(SERVER_ENV)
 
 PDF_100K = b"%PDF-1.4\n" + b"0" * (100 * 1024 - 16) + b"\n%%EOF\n"
@@ -217,6 +233,7 @@ def run(kind: str, port: int, pairs: list) -> dict:
 
 def main() -> int:
     log(f"Machine: {machine()}")
+    log(f"Cache: {os.environ.get('CACHE_URL', 'db://pasoapaso_cache')}")
     log(
         f"Database: {os.environ['DATABASE_URL'].split('@')[-1]}; gunicorn {WORKERS} sync workers; "
         f"{CLIENTS} client processes; {SECONDS:.0f} s per scenario"
