@@ -129,3 +129,14 @@ def test_media_route_exists_only_where_the_project_serves_its_uploads(settings):
     assert media_urlpatterns() == []
     settings.SERVE_MEDIA = True
     assert [p.callback.__name__ for p in media_urlpatterns()] == ["serve_media"]
+
+
+def test_uploads_are_stored_outside_the_static_root():
+    from pathlib import Path
+
+    from config.settings import base
+
+    media, static = Path(base.MEDIA_ROOT).resolve(), Path(base.STATIC_ROOT).resolve()
+
+    assert not media.is_relative_to(static)
+    assert not static.is_relative_to(media)
