@@ -7,16 +7,23 @@ from broadcast.selectors import NextAiring, next_airings_by_lesson
 
 register = template.Library()
 
-_CACHE_KEY = "broadcast_next_airings"
+_CACHE_ATTR = "_broadcast_next_airings"
 
 
 @register.simple_tag(takes_context=True)
 def next_airing(context, lesson) -> NextAiring | None:
-    # One load per template render, however many lessons a list shows.
-    render_context = context.render_context
-    cached = render_context.get(_CACHE_KEY)
-    if cached is None:
-        cached = render_context[_CACHE_KEY] = next_airings_by_lesson()
+    # One load per request (or per render without one), however many lessons a list shows:
+    # each {% include %} gets a fresh render_context, so the request carries the cache.
+    request = context.get("request")
+    if request is not None:
+        cached = getattr(request, _CACHE_ATTR, None)
+        if cached is None:
+            cached = next_airings_by_lesson()
+            setattr(request, _CACHE_ATTR, cached)
+    else:
+        cached = context.render_context.get(_CACHE_ATTR)
+        if cached is None:
+            cached = context.render_context[_CACHE_ATTR] = next_airings_by_lesson()
     if lesson is None:
         return None
     return cached.get(getattr(lesson, "pk", lesson))

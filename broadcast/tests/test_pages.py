@@ -209,3 +209,35 @@ def test_home_page_shows_the_today_on_tv_block(client, programme):
     html = client.get("/").content.decode()
     assert '<h2 id="hoy-en-tv' in html and "Hoy en TV" in html
     assert "/programacion/" in html
+
+
+@pytest.fixture
+def enrolled_client(client_for, users, scheduled):
+    from lms.models import CoursePage, Enrollment, StudentProfile
+
+    profile = StudentProfile.objects.create(
+        user=users["student"],
+        dni="40000099",
+        first_names="Ana",
+        last_names="Quispe",
+        district="Cajamarca",
+        zone="urbana",
+    )
+    Enrollment.objects.create(student=profile, course=CoursePage.objects.get())
+    return client_for("student")
+
+
+def test_lesson_page_says_when_it_airs(enrolled_client, scheduled):
+    html = enrolled_client.get(scheduled[0].lesson.url).content.decode()
+    assert "Se emite el miércoles 21:00 por Canal 7; repetición" in html
+
+
+def test_my_lessons_lists_air_times_in_constant_queries(enrolled_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = enrolled_client.get("/mis-lecciones/").content.decode()
+    assert html.count("Se emite el") >= 3
+    tag_queries = [q for q in ctx.captured_queries if "broadcast_airing" in q["sql"]]
+    assert len(tag_queries) == 1
