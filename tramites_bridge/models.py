@@ -303,6 +303,8 @@ class CabinaAgent(models.Model):
         on_delete=models.CASCADE,
         related_name="cabina_agent",
         verbose_name="usuario",
+        limit_choices_to={"groups__name": "Agentes de cabina"},
+        help_text="Un usuario del grupo «Agentes de cabina».",
     )
 
     panels = [FieldPanel("user")]

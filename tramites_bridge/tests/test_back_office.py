@@ -229,3 +229,21 @@ def test_only_the_back_office_edits_the_catalogue(client_for):
         == 200
     )
     assert client_for("coach").get("/admin/snippets/tramites_bridge/procedure/").status_code == 302
+
+
+def test_the_back_office_edits_procedures_fields_and_cabinas_in_the_admin(client_for):
+    from tramites_bridge.tests.factories import ProcedureFactory
+
+    client = client_for("back_office")
+    procedure = ProcedureFactory()
+    for url in (
+        "/admin/snippets/tramites_bridge/procedure/add/",
+        f"/admin/snippets/tramites_bridge/procedure/edit/{procedure.pk}/",
+        "/admin/snippets/tramites_bridge/holiday/add/",
+        "/admin/snippets/tramites_bridge/cabina/add/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    html = client.get(f"/admin/snippets/tramites_bridge/procedure/edit/{procedure.pk}/").content
+    assert "Campos del formulario" in html.decode()
+    assert "RUC del titular" in html.decode()
