@@ -355,3 +355,37 @@ def course_outline(*, course: CoursePage) -> list[dict]:
 
 def unit_lessons(*, unit: UnitPage) -> list[LessonPage]:
     return list(LessonPage.objects.live().public().child_of(unit).order_by("path"))
+
+
+def lesson_move_conflicts(*, page, destination) -> list[str]:
+    """Why moving `page` (a lesson, or a unit with its lessons) under `destination` would break
+    a course's unique on-air codes or episode numbers; empty when the move is fine."""
+    lessons = list(LessonPage.objects.descendant_of(page, inclusive=True))
+    if not lessons:
+        return []
+    depth = destination.depth + 1  # where `page` will sit
+    course_depth = depth - (2 if page.specific_class is LessonPage else 1)
+    target = CoursePage.objects.filter(
+        path=destination.path[: destination.steplen * course_depth]
+    ).first()
+    if target is None:
+        return []
+    moving = [lesson.pk for lesson in lessons]
+    others = LessonPage.objects.filter(course=target).exclude(pk__in=moving)
+    problems = []
+    for lesson in lessons:
+        if lesson.course_id == target.pk:
+            continue
+        clash = others.filter(on_air_code=lesson.on_air_code).first()
+        if clash is not None:
+            problems.append(
+                f"El código del día «{lesson.on_air_code}» de «{lesson.title}» ya lo usa "
+                f"«{clash.title}» en el curso de destino."
+            )
+        clash = others.filter(episode_number=lesson.episode_number).first()
+        if clash is not None:
+            problems.append(
+                f"El episodio {lesson.episode_number} de «{lesson.title}» ya existe en el curso "
+                f"de destino («{clash.title}»)."
+            )
+    return problems

@@ -1,8 +1,12 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from lms import admin_views
+from lms.models import LessonPage
+from lms.selectors import lesson_move_conflicts
 
 
 class PermissionMenuItem(MenuItem):
@@ -45,3 +49,26 @@ def register_students_menu_item():
         order=260,
         permission=admin_views.VIEW_PERM,
     )
+
+
+@hooks.register("before_copy_page")
+def refuse_copying_lessons(request, page):
+    # a copy would repeat the episode number and on-air code the course keeps unique
+    if page.specific_class is LessonPage:
+        messages.error(
+            request,
+            "Las lecciones no se copian: su número de episodio y su código del día son únicos "
+            "en el curso. Cree una lección nueva en la unidad.",
+        )
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("before_move_page")
+def refuse_moves_that_break_a_course(request, page, destination):
+    problems = lesson_move_conflicts(page=page, destination=destination)
+    if problems:
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None

@@ -185,3 +185,38 @@ def test_the_validators_screens_for_a_lesson_in_review_are_in_spanish(client_for
     editor = validator.get(f"/admin/pages/{lesson.pk}/edit/").content.decode()
     assert "Aprobar" in editor
     assert "Solicitar cambios" in editor
+
+
+def test_copying_a_lesson_is_refused_with_a_spanish_message(client_for, course):
+    unit = unit_create(course=course)
+    lesson = lesson_create(unit=unit, episode=1, code="SOL12")
+    validator = client_for("validator")
+    response = validator.post(
+        f"/admin/pages/{lesson.pk}/copy/",
+        {"new_title": "Copia", "new_slug": "copia", "new_parent_page": unit.pk},
+        follow=True,
+    )
+    assert "Las lecciones no se copian" in response.content.decode()
+    assert LessonPage.objects.count() == 1
+
+
+def test_moving_a_lesson_into_a_course_that_uses_its_code_is_refused(client_for, course):
+    lesson = lesson_create(unit=unit_create(course=course), episode=1, code="SOL12")
+    other = course_create(slug="otro-curso", title="Otro curso")
+    other_unit = unit_create(course=other)
+    lesson_create(unit=other_unit, episode=2, code="SOL12", title="Lección con el mismo código")
+    admin = client_for("superuser")
+    response = admin.post(f"/admin/pages/{lesson.pk}/move/{other_unit.pk}/confirm/", follow=True)
+    assert "ya lo usa «Lección con el mismo código»" in response.content.decode()
+    lesson.refresh_from_db()
+    assert lesson.course_id == course.pk
+
+
+def test_moving_a_lesson_to_another_course_carries_its_course_along(client_for, course):
+    lesson = lesson_create(unit=unit_create(course=course), episode=1, code="SOL12")
+    other = course_create(slug="otro-curso", title="Otro curso")
+    other_unit = unit_create(course=other)
+    client_for("superuser").post(f"/admin/pages/{lesson.pk}/move/{other_unit.pk}/confirm/")
+    lesson.refresh_from_db()
+    assert lesson.get_parent().pk == other_unit.pk
+    assert lesson.course_id == other.pk
