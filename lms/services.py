@@ -432,13 +432,19 @@ def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -
 
 
 def student_password_reset(*, student: StudentProfile) -> str:
-    """Gives the student a new password and returns it (shown once, on a printable card).
-    Their open sessions keep working until they log out; the old password stops at once."""
+    """Gives the student a new password and returns it (shown once, on a printable card). The
+    old password stops at once, and so does whoever was using it: Django ends sessions whose
+    password hash changed, and the student's API tokens are revoked here."""
+    from config.models import ApiToken
+
     raw = password_generate()
     with transaction.atomic():
         user = student.user
         user.set_password(raw)
         user.save(update_fields=["password"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
     return raw
 
 

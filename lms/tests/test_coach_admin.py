@@ -133,8 +133,11 @@ def test_the_import_form_requires_consent_and_a_csv(client_for, course):
 
 
 @pytest.mark.django_db
-def test_a_coach_resets_a_password_and_gets_a_printable_card(client_for, course):
+def test_a_coach_resets_a_password_and_gets_a_printable_card(client_for, token_for, course):
     student = student_create(dni="43000001", course=course, first_names="Nelly")
+    old_session = client_for("student", user=student.user)
+    assert old_session.get("/mis-lecciones/").status_code == 200
+    old_token = token_for("student", user=student.user)
     coach = client_for("coach")
     listing = coach.get("/admin/estudiantes/?q=43000001").content.decode()
     assert "43000001" in listing
@@ -147,6 +150,10 @@ def test_a_coach_resets_a_password_and_gets_a_printable_card(client_for, course)
     assert authenticate(username="43000001", password=password) is not None
     assert authenticate(username="43000001", password="clave-de-prueba-2026") is None
     assert "Nelly" in card.content.decode()
+    # whoever used the old password is out
+    assert old_session.get("/mis-lecciones/").status_code == 302
+    me = Client(HTTP_AUTHORIZATION=f"Bearer {old_token}").get("/api/v1/auth/me")
+    assert me.status_code == 401
 
 
 @pytest.mark.django_db
