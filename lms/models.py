@@ -1,5 +1,11 @@
 from django.conf import settings
-from django.core.validators import MinLengthValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -24,8 +30,30 @@ class CoursePage(Page):
     page permissions to it (lms.signals), so every lesson below inherits them."""
 
     intro = RichTextField("presentación", blank=True)
+    # The completion rule of this course's lessons (lms.services.progress_completed).
+    completion_min_percent = models.PositiveSmallIntegerField(
+        "porcentaje visto para completar",
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    completion_tv_counts = models.BooleanField(
+        "verla en TV (código del día) completa la lección", default=True
+    )
+    completion_quiz_required = models.BooleanField(
+        "exigir aprobar el cuestionario cuando la lección tiene uno", default=True
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("intro")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("completion_min_percent"),
+                FieldPanel("completion_tv_counts"),
+                FieldPanel("completion_quiz_required"),
+            ],
+            heading="Cuándo se completa una lección",
+        ),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["lms.UnitPage"]
 
@@ -85,6 +113,11 @@ class LessonPage(Page):
         on_delete=models.SET_NULL,
         related_name="lessons",
     )
+    quiz_pass_percent = models.PositiveSmallIntegerField(
+        "nota para aprobar el cuestionario (%)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -98,6 +131,13 @@ class LessonPage(Page):
             heading="Material audiovisual de la lección",
             help_text="Videos y audios del material audiovisual; cada uno ofrece sus versiones "
             "para descargar.",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("quiz_pass_percent"),
+                InlinePanel("quiz_questions", label="Pregunta", heading="Preguntas"),
+            ],
+            heading="Cuestionario (opcional)",
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
@@ -330,3 +370,160 @@ class StudentImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+# --- part 2: quizzes, progress, aggregates, certificates -----------------------------------------
+class QuizQuestion(Orderable):
+    """One multiple-choice question of a lesson's quiz, edited inline on the lesson."""
+
+    lesson = ParentalKey(LessonPage, on_delete=models.CASCADE, related_name="quiz_questions")
+    text = models.CharField("pregunta", max_length=300)
+    choices = models.TextField("opciones", help_text="Una opción por línea (de 2 a 6).")
+    correct_choice = models.PositiveSmallIntegerField(
+        "opción correcta",
+        help_text="El número de la línea de la opción correcta (1 es la primera).",
+    )
+    feedback = models.CharField(
+        "explicación", max_length=300, blank=True, help_text="Se muestra después de responder."
+    )
+
+    panels = [
+        FieldPanel("text"),
+        FieldPanel("choices"),
+        FieldPanel("correct_choice"),
+        FieldPanel("feedback"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "pregunta"
+        verbose_name_plural = "preguntas"
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        choices = self.choice_list()
+        if not 2 <= len(choices) <= 6:
+            raise ValidationError({"choices": "Escriba de 2 a 6 opciones, una por línea."})
+        if not 1 <= (self.correct_choice or 0) <= len(choices):
+            raise ValidationError(
+                {"correct_choice": f"Debe ser un número del 1 al {len(choices)}."}
+            )
+
+
+class LessonProgress(models.Model):
+    """The summary of one student's progress in one lesson, kept up to date from the events."""
+
+    class State(models.TextChoices):
+        NOT_STARTED = "not_started", "Sin empezar"
+        IN_PROGRESS = "in_progress", "En curso"
+        COMPLETED = "completed", "Completada"
+
+    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="progress")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    state = models.CharField(
+        "estado", max_length=12, choices=State.choices, default=State.NOT_STARTED
+    )
+    position_seconds = models.FloatField("posición más lejana (s)", default=0)
+    duration_seconds = models.FloatField("duración (s)", default=0)
+    percent_watched = models.PositiveSmallIntegerField("porcentaje visto", default=0)
+    seconds_watched = models.FloatField("segundos vistos", default=0)
+    web_at = models.DateTimeField("visto en la web", null=True, blank=True)
+    downloaded_at = models.DateTimeField("descargada", null=True, blank=True)
+    tv_checkin_at = models.DateTimeField("vista en TV", null=True, blank=True)
+    tv_code = models.CharField("código del día", max_length=6, blank=True)
+    quiz_best_score = models.PositiveSmallIntegerField("mejor nota", null=True, blank=True)
+    quiz_passed = models.BooleanField("cuestionario aprobado", default=False)
+    completed_at = models.DateTimeField("completada", null=True, blank=True)
+    last_activity_at = models.DateTimeField("última actividad", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "avance en una lección"
+        verbose_name_plural = "avances en lecciones"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "lesson"], name="lesson_progress_unique")
+        ]
+
+
+class ProgressEvent(models.Model):
+    """Append-only: what a client reported. `event_id` is generated by the client, so a batch
+    sent twice (a retry after a lost answer) is stored and counted once."""
+
+    class Type(models.TextChoices):
+        POSITION = "position", "Reproducción"
+        DOWNLOAD = "download", "Descarga"
+        TV_CHECKIN = "tv_checkin", "Código del día"
+        QUIZ = "quiz", "Cuestionario"
+
+    event_id = models.UUIDField(unique=True)
+    student = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="events")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=12, choices=Type.choices)
+    at = models.DateTimeField("cuándo (cliente)")
+    received_at = models.DateTimeField("recibido", auto_now_add=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "evento de avance"
+        verbose_name_plural = "eventos de avance"
+        indexes = [models.Index(fields=["student", "lesson"], name="progress_event_student")]
+
+
+class StudentActivity(models.Model):
+    """The last time a student did anything in a lesson (the coaches' follow-up list)."""
+
+    student = models.OneToOneField(
+        StudentProfile, on_delete=models.CASCADE, primary_key=True, related_name="activity"
+    )
+    last_activity_at = models.DateTimeField(db_index=True)
+
+
+class LessonStats(models.Model):
+    """Counters per lesson (district "" = every district) or per (district, lesson), updated in
+    the transaction that changes a student's summary, so the coaches' view reads a few rows per
+    lesson whatever the number of students."""
+
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="stats")
+    district = models.CharField(max_length=80, blank=True)
+    started = models.PositiveIntegerField(default=0)
+    web = models.PositiveIntegerField(default=0)
+    downloaded = models.PositiveIntegerField(default=0)
+    tv = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "district"], name="lesson_stats_unique")
+        ]
+
+
+class QuizAttempt(models.Model):
+    student = models.ForeignKey(
+        StudentProfile, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="quiz_attempts")
+    answers = models.JSONField(default=list)
+    score = models.PositiveSmallIntegerField("nota (%)")
+    passed = models.BooleanField("aprobado")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "intento de cuestionario"
+        verbose_name_plural = "intentos de cuestionario"
+        ordering = ["-created_at"]
+
+
+class Certificate(models.Model):
+    student = models.ForeignKey(
+        StudentProfile, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="certificates")
+    code = models.CharField("código de verificación", max_length=12, unique=True)
+    issued_at = models.DateTimeField("fecha")
+
+    class Meta:
+        verbose_name = "certificado"
+        verbose_name_plural = "certificados"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "course"], name="certificate_unique")
+        ]
