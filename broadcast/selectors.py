@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from broadcast.models import (
@@ -549,3 +549,15 @@ def next_airings_by_lesson(*, now: datetime | None = None) -> dict[int, NextAiri
     for item in result.values():
         item.repeats = item.repeats[:1] if item.premiere is None else item.repeats
     return result
+
+
+def lessons_first_airing(lesson_ids) -> dict[int, datetime]:
+    """{lesson id: start of its first airing on either channel}, cancelled airings left out.
+    Registered into lms.hooks (the LMS's TV check-in rule asks it without importing us)."""
+    rows = (
+        Airing.objects.filter(episode__lesson_id__in=list(lesson_ids))
+        .exclude(state=Airing.State.CANCELLED)
+        .values("episode__lesson_id")
+        .annotate(first=Min("starts_at"))
+    )
+    return {row["episode__lesson_id"]: row["first"] for row in rows}

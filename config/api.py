@@ -11,6 +11,7 @@ from ninja.errors import Throttled as NinjaThrottled
 from broadcast.api import router as broadcast_router
 from config.auth_api import router as auth_router
 from config.errors import DomainError
+from lms.api import router as lms_router
 from media_pipeline.api import router as media_router
 from tramites_bridge.api import router as tramites_router
 
@@ -219,3 +220,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/broadcast", broadcast_router)
 api.add_router("/tramites", tramites_router)
 api.add_router("/media", media_router)
+api.add_router("/lms", lms_router)

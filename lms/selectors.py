@@ -16,6 +16,7 @@ from lms.models import (
     LessonBundle,
     LessonMediaAsset,
     LessonPage,
+    LessonProgress,
     StudentProfile,
     UnitPage,
 )
@@ -389,3 +390,15 @@ def lesson_move_conflicts(*, page, destination) -> list[str]:
                 f"de destino («{clash.title}»)."
             )
     return problems
+
+
+# --- progress -----------------------------------------------------------------------------------
+def student_progress_list(*, student: StudentProfile) -> list[LessonProgress]:
+    return list(LessonProgress.objects.filter(student=student).order_by("lesson_id"))
+
+
+def student_progress_by_lesson(*, student: StudentProfile | None) -> dict[int, LessonProgress]:
+    """One query: the student's summaries keyed by lesson id (empty for staff)."""
+    if student is None:
+        return {}
+    return {p.lesson_id: p for p in LessonProgress.objects.filter(student=student)}

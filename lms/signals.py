@@ -5,7 +5,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, post_page_move
 
-from lms.models import CoursePage, LessonPage
+from lms.models import CoursePage, LessonDownload, LessonPage
 from media_pipeline.models import MediaAsset
 
 
@@ -41,3 +41,12 @@ def page_moved(sender, instance, **kwargs):
 
     for lesson in LessonPage.objects.descendant_of(instance, inclusive=True):
         lesson_course_refresh(lesson=lesson)
+
+
+@receiver(post_save, sender=LessonDownload)
+def download_recorded(sender, instance: LessonDownload, created: bool, raw: bool = False, **kw):
+    """Part 1's recorded downloads count as `download` progress."""
+    if created and not raw:
+        from lms.services import download_progress_record
+
+        download_progress_record(download=instance)

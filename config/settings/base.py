@@ -155,6 +155,11 @@ THROTTLE_RATES = {
         env_int("THROTTLE_TRAMITES_SUBMIT_LIMIT", 30),
         env_int("THROTTLE_TRAMITES_SUBMIT_WINDOW", 600),
     ),
+    # wrong "código del día" entries, per student (lms TV check-in)
+    "lms_tv_checkin": (
+        env_int("THROTTLE_LMS_TV_CHECKIN_LIMIT", 5),
+        env_int("THROTTLE_LMS_TV_CHECKIN_WINDOW", 600),
+    ),
 }
 # An identifier alone (a username behind many IPs) may fail this many times the per-IP limit.
 THROTTLE_IDENTIFIER_FACTOR = env_int("THROTTLE_IDENTIFIER_FACTOR", 4)

@@ -1,0 +1,28 @@
+"""Hooks through which a higher app answers questions of the LMS without the LMS importing it.
+
+broadcast registers, at app-ready time, the function that tells when each lesson first aired
+(on either channel); the TV check-in rule asks it."""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+FirstAiringProvider = Callable[[Iterable[int]], dict[int, datetime]]
+
+_first_airing_providers: list[FirstAiringProvider] = []
+
+
+def register_first_airing_provider(fn: FirstAiringProvider) -> None:
+    """fn(lesson_ids) -> {lesson_id: start of its first airing that is not cancelled}."""
+    if fn not in _first_airing_providers:
+        _first_airing_providers.append(fn)
+
+
+def lessons_first_aired(lesson_ids: Iterable[int]) -> dict[int, datetime]:
+    """The earliest airing of each lesson among every provider (none registered: none aired)."""
+    ids = list(lesson_ids)
+    found: dict[int, datetime] = {}
+    for provider in _first_airing_providers:
+        for lesson_id, starts_at in provider(ids).items():
+            if lesson_id not in found or starts_at < found[lesson_id]:
+                found[lesson_id] = starts_at
+    return found
