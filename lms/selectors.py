@@ -11,12 +11,15 @@ from django.utils.text import slugify
 
 from config import roles
 from lms.models import (
+    Certificate,
     CoursePage,
     Enrollment,
     LessonBundle,
     LessonMediaAsset,
     LessonPage,
     LessonProgress,
+    QuizAttempt,
+    QuizQuestion,
     StudentProfile,
     UnitPage,
 )
@@ -402,3 +405,66 @@ def student_progress_by_lesson(*, student: StudentProfile | None) -> dict[int, L
     if student is None:
         return {}
     return {p.lesson_id: p for p in LessonProgress.objects.filter(student=student)}
+
+
+def lesson_quiz_questions(*, lesson: LessonPage) -> list[QuizQuestion]:
+    return list(QuizQuestion.objects.filter(lesson=lesson).order_by("sort_order", "pk"))
+
+
+def lesson_progress_context(
+    *, lesson: LessonPage, student: StudentProfile | None, attempt_id: int | None = None
+) -> dict:
+    """What the lesson page shows of the student's progress and the quiz: three queries at most,
+    whatever the number of lessons or students."""
+    questions = lesson_quiz_questions(lesson=lesson)
+    progress = None
+    attempt = None
+    if student is not None:
+        progress = LessonProgress.objects.filter(student=student, lesson=lesson).first()
+        if attempt_id and questions:
+            attempt = QuizAttempt.objects.filter(
+                pk=attempt_id, student=student, lesson=lesson
+            ).first()
+    review = []
+    if attempt is not None:
+        for question, answer in zip(questions, attempt.answers, strict=False):
+            choices = question.choice_list()
+            review.append(
+                {
+                    "question": question,
+                    "right": answer == question.correct_choice,
+                    "chosen": choices[answer - 1] if 0 < answer <= len(choices) else "",
+                    "correct": choices[question.correct_choice - 1]
+                    if 0 < question.correct_choice <= len(choices)
+                    else "",
+                }
+            )
+    return {
+        "progress": progress,
+        "quiz_questions": [{"question": q, "choices": q.choice_list()} for q in questions],
+        "quiz_attempt": attempt,
+        "quiz_review": review,
+    }
+
+
+def student_progress_overview(*, student: StudentProfile) -> dict:
+    """Mis lecciones: each lesson's summary (one query) and the student's certificates (one)."""
+    return {
+        "progress_by_lesson": student_progress_by_lesson(student=student),
+        "certificates": {c.course_id: c for c in Certificate.objects.filter(student=student)},
+    }
+
+
+def certificate_of(*, student: StudentProfile, course_id: int) -> Certificate | None:
+    return (
+        Certificate.objects.select_related("student", "course")
+        .filter(student=student, course_id=course_id)
+        .first()
+    )
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    normalized = code.strip().upper()
+    if len(normalized) > 12:
+        return None
+    return Certificate.objects.select_related("student", "course").filter(code=normalized).first()

@@ -1,25 +1,36 @@
 """The students' pages: "Mis lecciones", the lesson page (through LessonPage.serve) and the
 download URLs that record each download and hand the file to the media pipeline."""
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
+from config.errors import Throttled
 from config.roles import ADMIN_ACCESS
+from config.throttling import throttle_check, throttle_hit
+from lms.api import TV_CHECKIN_THROTTLED, tv_throttle_identity
 from lms.models import LessonBundle, LessonPage
 from lms.selectors import (
     bundle_filename,
+    certificate_by_code,
+    certificate_of,
     document_filename,
     lesson_document_get,
+    lesson_progress_context,
+    lesson_quiz_questions,
     lesson_rendition_get,
     lesson_viewer_allowed,
     rendition_filenames,
     student_lessons,
     student_profile_for,
+    student_progress_overview,
 )
-from lms.services import lesson_download_record
+from lms.services import lesson_download_record, quiz_attempt_submit, tv_checkin_submit
 from media_pipeline.serving import serve_stored_file
 
 REFUSED_TEMPLATE = "lms/lesson_refused.html"
@@ -41,6 +52,7 @@ def my_lessons(request: HttpRequest) -> HttpResponse:
             return redirect("wagtailadmin_home")
         return TemplateResponse(request, "lms/my_lessons.html", {"student": None, "courses": []})
     context = {"student": student, **student_lessons(student=student)}
+    context.update(student_progress_overview(student=student))
     return TemplateResponse(request, "lms/my_lessons.html", context)
 
 
@@ -54,6 +66,11 @@ def lesson_serve(request: HttpRequest, *args, lesson: LessonPage, **kwargs) -> H
         return _refused(request, lesson=lesson)
     context = lesson.get_context(request, *args, **kwargs)
     context["student"] = student
+    context.update(
+        lesson_progress_context(
+            lesson=lesson, student=student, attempt_id=request.session.get(f"quiz-{lesson.pk}")
+        )
+    )
     return TemplateResponse(request, lesson.get_template(request, *args, **kwargs), context)
 
 
@@ -153,4 +170,130 @@ def download_bundle(request: HttpRequest, lesson_id: int, profile: str) -> HttpR
         content_type="application/zip",
         etag=bundle.sha256 or None,
         bundle=bundle,
+    )
+
+
+# --- part 2: TV check-in, quizzes, certificates --------------------------------------------------
+TV_MESSAGES = {
+    "unknown": "Ese código no corresponde a ninguna lección de su curso. Revise las letras y "
+    "los números que aparecen en pantalla y vuelva a intentarlo.",
+    "not_aired": "Ese código es de una lección que todavía no se ha emitido. Podrá registrarlo "
+    "cuando vea el programa en TV.",
+    "other_lesson": "Ese código es de otra lección de su curso. Escríbalo en «Mis lecciones» "
+    "o en la página de esa lección.",
+    "empty": "Escriba el código del día que aparece en pantalla durante el programa.",
+}
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+def tv_checkin(request: HttpRequest) -> HttpResponse:
+    """The "código del día" form of Mis lecciones and of the lesson page (no JavaScript needed).
+    Wrong codes are counted per student and throttled."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("lms:my_lessons"))
+    student = student_profile_for(request.user)
+    back = _safe_next(request, reverse("lms:my_lessons"))
+    if student is None:
+        messages.error(request, "Solo los estudiantes registran el código del día.")
+        return redirect(back)
+    lesson = None
+    lesson_id = request.POST.get("lesson", "")
+    if lesson_id.isdigit():
+        lesson = LessonPage.objects.live().filter(pk=int(lesson_id)).first()
+    code = request.POST.get("code", "")
+    if not code.strip():
+        messages.error(request, TV_MESSAGES["empty"])
+        return redirect(back)
+    identity = tv_throttle_identity(student)
+    try:
+        throttle_check(**identity, detail=TV_CHECKIN_THROTTLED)
+    except Throttled as exc:
+        messages.error(request, exc.detail)
+        return redirect(back)
+    found, why = tv_checkin_submit(student=student, code=code, lesson=lesson)
+    if found is None:
+        # every failure counts (also a right code too early: it would reveal future codes)
+        throttle_hit(**identity)
+        messages.error(request, TV_MESSAGES[why])
+        return redirect(back)
+    messages.success(
+        request,
+        f"¡Muy bien! Registramos que vio la lección {found.episode_number} «{found.title}» en TV.",
+    )
+    return redirect(back)
+
+
+@require_POST
+def quiz_submit(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """The lesson's quiz, a plain form: one radio group per question."""
+    found, refusal = _lesson_for_download(request, lesson_id)
+    if refusal:
+        return refusal
+    lesson, student = found
+    back = lesson.url + "#cuestionario"
+    if student is None:
+        messages.error(request, "Solo los estudiantes responden el cuestionario.")
+        return redirect(back)
+    questions = lesson_quiz_questions(lesson=lesson)
+    answers: list[int] = []
+    for question in questions:
+        raw = request.POST.get(f"q{question.pk}", "")
+        if not raw.isdigit() or not 1 <= int(raw) <= len(question.choice_list()):
+            messages.error(
+                request, "Responda todas las preguntas (elija una opción en cada una) y envíe."
+            )
+            return redirect(back)
+        answers.append(int(raw))
+    if not questions:
+        raise Http404("Esta lección no tiene cuestionario.")
+    attempt = quiz_attempt_submit(student=student, lesson=lesson, answers=answers)
+    request.session[f"quiz-{lesson.pk}"] = attempt.pk
+    if attempt.passed:
+        messages.success(
+            request, f"¡Aprobó el cuestionario con {attempt.score} %! Vea abajo cada respuesta."
+        )
+    else:
+        messages.warning(
+            request,
+            f"Obtuvo {attempt.score} % y se necesita {lesson.quiz_pass_percent} % para aprobar. "
+            "Lea las explicaciones de abajo y vuelva a intentarlo cuando quiera.",
+        )
+    return redirect(back)
+
+
+@require_safe
+def my_certificate(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The student's own printable certificate (nobody else's: looked up by the caller)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    student = student_profile_for(request.user)
+    certificate = certificate_of(student=student, course_id=course_id) if student else None
+    if certificate is None:
+        raise Http404("Todavía no tiene un certificado de este curso.")
+    verify_url = request.build_absolute_uri(
+        reverse("lms:certificate_verify", args=[certificate.code])
+    )
+    return TemplateResponse(
+        request, "lms/certificate.html", {"certificate": certificate, "verify_url": verify_url}
+    )
+
+
+@require_safe
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: anyone can check a code; it shows only the name, the course and the date."""
+    certificate = certificate_by_code(code=code)
+    return TemplateResponse(
+        request,
+        "lms/certificate_verify.html",
+        {"certificate": certificate, "code": code},
+        status=200 if certificate else 404,
     )

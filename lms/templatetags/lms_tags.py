@@ -12,3 +12,16 @@ def mb(size_bytes) -> str:
         return size_mb_label(int(size_bytes or 0))
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def progress_for(progress_by_lesson, lesson):
+    """The student's summary of `lesson` from a {lesson id: LessonProgress} dict, or None."""
+    if not progress_by_lesson:
+        return None
+    return progress_by_lesson.get(getattr(lesson, "pk", lesson))
+
+
+@register.inclusion_tag("lms/includes/progress_badge.html")
+def progress_badge(progress):
+    return {"progress": progress}
