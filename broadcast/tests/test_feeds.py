@@ -3,10 +3,11 @@ import io
 import os
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 import pytest
+import recurring_ical_events
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,8 +21,16 @@ pytestmark = pytest.mark.django_db
 
 
 def events_of(body: bytes) -> dict[str, icalendar.Event]:
+    """The occurrences an RRULE-aware calendar client would show (recurring-ical-events expands
+    any RRULE/RDATE/EXDATE and applies RECURRENCE-ID overrides), keyed by UID. Each UID must
+    appear once: every airing is its own event, never an occurrence of a series."""
     cal = icalendar.Calendar.from_ical(body)
-    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    occurrences = recurring_ical_events.of(cal).between(
+        date.today() - timedelta(days=400), date.today() + timedelta(days=800)
+    )
+    by_uid = {str(e["UID"]): e for e in occurrences}
+    assert len(by_uid) == len(occurrences) == len(cal.walk("VEVENT"))
+    return by_uid
 
 
 def local(value) -> "timezone.datetime":
