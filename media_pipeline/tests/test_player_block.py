@@ -65,8 +65,9 @@ def test_a_document_is_offered_as_a_pdf_download():
     assert f"/medios/ver/{asset.pk}/document.pdf?descargar=1" in html
 
 
-def test_the_player_urls_serve_renditions_of_ready_assets_only(client):
+def test_the_player_urls_serve_renditions_of_ready_assets_only(client_for):
     asset = ready_video()
+    client = client_for("student")
     response = client.get(f"/medios/ver/{asset.pk}/video_240p.mp4", HTTP_RANGE="bytes=0-9")
     assert response.status_code == 206
     assert response["Content-Disposition"].startswith("inline")
@@ -82,3 +83,25 @@ def test_the_standard_page_offers_the_player_block():
     from cms.blocks import StandardStreamBlock
 
     assert isinstance(StandardStreamBlock().child_blocks["media_player"], MediaPlayerBlock)
+
+
+def test_the_player_urls_are_for_students_and_media_staff_only(client_for):
+    asset = ready_video()
+    url = f"/medios/ver/{asset.pk}/video_240p.mp4"
+    for role in ("student", "presenter", "tv_staff", "coach", "validator", "superuser"):
+        assert client_for(role).get(url).status_code == 200, role
+    anonymous = client_for("anonymous").get(url)
+    assert anonymous.status_code == 302 and "/cuenta/ingresar/" in anonymous["Location"]
+    for role in ("cabina_agent", "back_office"):
+        assert client_for(role).get(url).status_code == 403, role
+
+
+def test_an_anonymous_visitor_is_asked_to_sign_in_instead_of_a_player(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    asset = ready_video()
+    request = rf.get("/leccion/")
+    request.user = AnonymousUser()
+    block = MediaPlayerBlock()
+    html = block.render(block.to_python({"asset": asset.pk}), context={"request": request})
+    assert "ingrese con su cuenta" in html and "<video" not in html
