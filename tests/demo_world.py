@@ -49,7 +49,14 @@ def demo_world() -> dict[str, Any]:
     from lms.tests.factories import lesson_create
     from media_pipeline.models import MediaAsset, UploadSession
     from media_pipeline.tests.factories import MediaAssetFactory, RenditionFactory
-    from tramites_bridge.models import Attachment, Holiday, Office, Procedure, Submission
+    from tramites_bridge.models import (
+        Attachment,
+        Cabina,
+        Holiday,
+        Office,
+        Procedure,
+        Submission,
+    )
 
     seed_site_root()
     config.seed.seed()
@@ -130,6 +137,7 @@ def demo_world() -> dict[str, Any]:
         "procedure": Procedure.objects.order_by("pk").first().pk,
         "office": Office.objects.order_by("pk").first().pk,
         "holiday": holiday.pk,
+        "cabina": Cabina.objects.order_by("pk").first().pk,
         "course_id": lesson.course.pk,
         "profile": rendition.profile,
         "upload_id": upload.pk,
