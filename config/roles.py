@@ -53,6 +53,8 @@ ROLES: dict[str, list[str]] = {
         "lms.view_enrollment",
         "lms.add_studentimportjob",
         "lms.view_studentimportjob",
+        # "Seguimiento": progress charts, the follow-up list and the CSV export
+        "lms.view_lessonprogress",
     ],
     VALIDATORS: [ADMIN_ACCESS],
     CABINA_AGENTS: [],

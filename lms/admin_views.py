@@ -1,19 +1,30 @@
 """The coaches' admin pages ("Estudiantes"): the student list, the CSV import with its progress
 bar, the printable roster of initial passwords, and a password reset with a new card."""
 
+import csv
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.errors import ValidationFailed
+from lms.charts import Bar, grouped_bars, percent_bars
 from lms.districts import CAJAMARCA_DISTRICTS
 from lms.models import CoursePage, StudentImportJob, StudentProfile
-from lms.selectors import students_search
+from lms.selectors import (
+    PROGRESS_CSV_COLUMNS,
+    follow_up_students,
+    progress_csv_rows,
+    students_search,
+    tracking_courses,
+    tracking_dashboard,
+)
 from lms.services import (
     MAX_IMPORT_BYTES,
     student_import_job_create,
@@ -201,3 +212,83 @@ def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
             },
         )
     )
+
+
+# --- "Seguimiento": the coaches' view of progress ------------------------------------------------
+TRACKING_PERM = "lms.view_lessonprogress"
+
+
+def _tracking_course(request: HttpRequest):
+    courses = tracking_courses()
+    wanted = request.GET.get("curso", "")
+    course = next((c for c in courses if str(c.pk) == wanted), courses[0] if courses else None)
+    return courses, course
+
+
+@require_safe
+def tracking(request: HttpRequest) -> HttpResponse:
+    _require(request, TRACKING_PERM)
+    courses, course = _tracking_course(request)
+    context: dict = {"courses": courses, "course": course}
+    if course is not None:
+        page = request.GET.get("pagina", "1")
+        data = tracking_dashboard(course=course)
+        rows, districts = data["lesson_rows"], data["district_rows"]
+        context.update(data)
+        context["follow_up"] = follow_up_students(
+            course=course, page=int(page) if page.isdigit() else 1
+        )
+        context["lesson_chart"] = percent_bars(
+            title="Estudiantes que completaron cada lección (%)",
+            bars=[
+                Bar(
+                    f"Lección {r.lesson.episode_number}",
+                    r.completed_percent,
+                    f"{r.completed_percent} % ({r.completed})",
+                )
+                for r in rows
+            ],
+        )
+        context["district_chart"] = percent_bars(
+            title="Lecciones completadas por distrito (%)",
+            bars=[
+                Bar(d.district, d.completed_percent, f"{d.completed_percent} %") for d in districts
+            ],
+        )
+        context["channel_chart"] = grouped_bars(
+            title="Cómo siguieron cada episodio: web, descarga o TV",
+            labels=[f"Episodio {r.lesson.episode_number}" for r in rows],
+            series={
+                "web": [r.web for r in rows],
+                "downloaded": [r.downloaded for r in rows],
+                "tv": [r.tv for r in rows],
+            },
+            names={"web": "Vio en la web", "downloaded": "Descargó", "tv": "Vio en TV"},
+        )
+    return TemplateResponse(request, "lms/admin/tracking.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_safe
+def tracking_csv(request: HttpRequest) -> HttpResponse:
+    _require(request, TRACKING_PERM)
+    _, course = _tracking_course(request)
+    if course is None:
+        raise Http404("No hay cursos.")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # spreadsheets open UTF-8 with accents correctly
+        yield writer.writerow(PROGRESS_CSV_COLUMNS)
+        for row in progress_csv_rows(course=course):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="avance-{course.slug}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -4,9 +4,12 @@ lessons: each list is one query, never one per lesson."""
 import math
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from config import roles
@@ -18,6 +21,7 @@ from lms.models import (
     LessonMediaAsset,
     LessonPage,
     LessonProgress,
+    LessonStats,
     QuizAttempt,
     QuizQuestion,
     StudentProfile,
@@ -468,3 +472,170 @@ def certificate_by_code(*, code: str) -> Certificate | None:
     if len(normalized) > 12:
         return None
     return Certificate.objects.select_related("student", "course").filter(code=normalized).first()
+
+
+# --- the coaches' view ("Seguimiento") ------------------------------------------------------------
+FOLLOW_UP_DAYS = 7
+FOLLOW_UP_PAGE = 50
+DISTRICT_SIZES_CACHE_SECONDS = 300
+
+
+def tracking_courses() -> list[CoursePage]:
+    return list(CoursePage.objects.live().order_by("path").only("id", "title", "path"))
+
+
+def course_district_sizes(*, course: CoursePage) -> dict[str, int]:
+    """Enrolled students per district. Enrolment changes rarely (imports), so the count is cached
+    for a few minutes: the dashboard's cost does not follow the number of students."""
+    key = f"lms:district-sizes:{course.pk}"
+    sizes = cache.get(key)
+    if sizes is None:
+        sizes = dict(
+            Enrollment.objects.filter(course=course)
+            .values_list("student__district")
+            .annotate(n=Count("id"))
+            .values_list("student__district", "n")
+        )
+        cache.set(key, sizes, DISTRICT_SIZES_CACHE_SECONDS)
+    return sizes
+
+
+@dataclass
+class LessonRow:
+    lesson: LessonPage
+    enrolled: int
+    started: int = 0
+    web: int = 0
+    downloaded: int = 0
+    tv: int = 0
+    completed: int = 0
+
+    @property
+    def completed_percent(self) -> int:
+        return round(100 * self.completed / self.enrolled) if self.enrolled else 0
+
+
+@dataclass
+class DistrictRow:
+    district: str
+    students: int
+    completions: int
+    lessons: int
+
+    @property
+    def completed_percent(self) -> int:
+        possible = self.students * self.lessons
+        return round(100 * self.completions / possible) if possible else 0
+
+
+def tracking_dashboard(*, course: CoursePage) -> dict:
+    """The charts' numbers, read from the counters (LessonStats) kept up to date as progress
+    arrives: a handful of queries whose size follows lessons and districts, not students."""
+    lessons = list(
+        LessonPage.objects.live()
+        .filter(course=course)
+        .order_by("episode_number")
+        .only("id", "title", "episode_number")
+    )
+    sizes = course_district_sizes(course=course)
+    enrolled = sum(sizes.values())
+    rows = {lesson.pk: LessonRow(lesson=lesson, enrolled=enrolled) for lesson in lessons}
+    completions: dict[str, int] = {}
+    for stats in LessonStats.objects.filter(lesson_id__in=rows):
+        if stats.district == "":
+            row = rows[stats.lesson_id]
+            row.started, row.web, row.downloaded = stats.started, stats.web, stats.downloaded
+            row.tv, row.completed = stats.tv, stats.completed
+        else:
+            completions[stats.district] = completions.get(stats.district, 0) + stats.completed
+    districts = [
+        DistrictRow(
+            district=district,
+            students=students,
+            completions=completions.get(district, 0),
+            lessons=len(lessons),
+        )
+        for district, students in sorted(sizes.items())
+    ]
+    return {"lesson_rows": list(rows.values()), "district_rows": districts, "enrolled": enrolled}
+
+
+def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
+    """Enrolled students with no activity for FOLLOW_UP_DAYS days or more (never active first,
+    then the longest silent), one page at a time."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=FOLLOW_UP_DAYS)
+    qs = (
+        StudentProfile.objects.filter(enrollments__course=course)
+        .filter(Q(activity__isnull=True) | Q(activity__last_activity_at__lt=cutoff))
+        .select_related("activity")
+        .only(
+            "id",
+            "dni",
+            "first_names",
+            "last_names",
+            "district",
+            "zone",
+            "phone",
+            "activity__last_activity_at",
+        )  # fmt: skip
+        .order_by(F("activity__last_activity_at").asc(nulls_first=True), "last_names", "pk")
+    )
+    page = max(1, page)
+    start = (page - 1) * FOLLOW_UP_PAGE
+    students = list(qs[start : start + FOLLOW_UP_PAGE + 1])
+    return {
+        "students": students[:FOLLOW_UP_PAGE],
+        "page": page,
+        "has_next": len(students) > FOLLOW_UP_PAGE,
+        "cutoff": cutoff,
+    }
+
+
+PROGRESS_CSV_COLUMNS = [
+    "dni", "apellidos", "nombres", "distrito", "zona", "telefono", "episodio", "leccion",
+    "estado", "porcentaje_visto", "segundos_vistos", "descargada", "vista_en_tv",
+    "nota_cuestionario", "cuestionario_aprobado", "completada", "ultima_actividad",
+]  # fmt: skip
+
+
+def progress_csv_rows(*, course: CoursePage):
+    """Every summary of the course as CSV rows (streamed, in chunks)."""
+    states = dict(LessonProgress.State.choices)
+
+    def when(value) -> str:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    qs = (
+        LessonProgress.objects.filter(lesson__course=course)
+        .order_by(
+            "student__last_names", "student__first_names", "student_id", "lesson__episode_number"
+        )
+        .values_list(
+            "student__dni",
+            "student__last_names",
+            "student__first_names",
+            "student__district",
+            "student__zone",
+            "student__phone",
+            "lesson__episode_number",
+            "lesson__title",
+            "state",
+            "percent_watched",
+            "seconds_watched",
+            "downloaded_at",
+            "tv_checkin_at",
+            "quiz_best_score",
+            "quiz_passed",
+            "completed_at",
+            "last_activity_at",
+        )  # fmt: skip
+    )
+    for row in qs.iterator(chunk_size=2000):
+        (dni, last, first, district, zone, phone, episode, title, state, percent, seconds,
+         downloaded, tv, score, passed, completed, last_activity) = row  # fmt: skip
+        yield [
+            dni, last, first, district, zone, phone, episode, title, states.get(state, state),
+            percent, round(seconds), when(downloaded), when(tv), "" if score is None else score,
+            "sí" if passed else "no", when(completed), when(last_activity),
+        ]  # fmt: skip

@@ -36,7 +36,14 @@ def register_lms_admin_urls():
             name="password_reset",
         ),
     ]
-    return [path("estudiantes/", include((urls, "lms_admin"), namespace="lms_admin"))]
+    tracking_urls = [
+        path("", admin_views.tracking, name="tracking"),
+        path("avance.csv", admin_views.tracking_csv, name="tracking_csv"),
+    ]
+    return [
+        path("estudiantes/", include((urls, "lms_admin"), namespace="lms_admin")),
+        path("seguimiento/", include((tracking_urls, "lms_tracking"), namespace="lms_tracking")),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
@@ -48,6 +55,18 @@ def register_students_menu_item():
         icon_name="group",
         order=260,
         permission=admin_views.VIEW_PERM,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_tracking_menu_item():
+    return PermissionMenuItem(
+        "Seguimiento",
+        reverse("lms_tracking:tracking"),
+        name="seguimiento",
+        icon_name="view",
+        order=250,
+        permission=admin_views.TRACKING_PERM,
     )
 
 
