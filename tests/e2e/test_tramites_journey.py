@@ -135,6 +135,7 @@ def test_cabina_agent_submits_prints_and_sees_the_ledger_then_the_reversal(
     # The receipt, ready to print.
     expect(page.get_by_role("heading", name="Constancia de presentación")).to_be_visible()
     code = page.get_by_label("Código de seguimiento").inner_text().strip()
+    expect(page.get_by_role("button", name="Imprimir constancia")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Imprimir constancia")).to_be_hidden()
     expect(page.get_by_text(code)).to_be_visible()
