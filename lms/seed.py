@@ -4,25 +4,36 @@ presenters and published through the validation workflow (approved by "validacio
 fixed random seed, so a second run finds everything and creates nothing."""
 
 import random
+import uuid
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Site
 
 from config import roles
 from config.seed import DEMO_PASSWORD
 from lms.models import (
+    Certificate,
     CoursePage,
     Enrollment,
     LessonMediaAsset,
     LessonPage,
+    LessonProgress,
+    LessonStats,
+    ProgressEvent,
+    QuizAttempt,
+    QuizQuestion,
+    StudentActivity,
     StudentProfile,
     UnitPage,
 )
-from lms.services import course_workflow_ensure
+from lms.services import certificate_code_new, course_workflow_ensure
 from media_pipeline.models import MediaAsset
 
 COURSE_SLUG = "aprendiendo-paso-a-paso"
@@ -342,4 +353,208 @@ def seed() -> list[str]:
         created.append("Curso «Aprendiendo paso a paso»")
     _lessons(course, created)
     _students(course, created)
+    _quizzes(course, created)
+    _progress(course, created)
     return created
+
+
+# --- part 2: quizzes and the students' progress --------------------------------------------------
+DEMO_QUIZZES: dict[int, list[tuple[str, list[str], int, str]]] = {
+    1: [
+        ("¿Qué botón enciende el celular?", ["El de volumen", "El de encendido", "Ninguno"], 2,
+         "El botón de encendido suele estar al costado derecho."),
+        ("¿Para qué sirve la contraseña?", ["Para que nadie más entre", "Para llamar"], 1,
+         "La contraseña protege sus datos."),
+    ],
+    2: [
+        ("¿Dónde se guardan los contactos?", ["En la agenda", "En la cámara", "En la radio"], 1,
+         "La agenda guarda nombres y números."),
+    ],
+    3: [
+        ("Antes de abrir un enlace desconocido, usted…", ["Lo abre de inmediato",
+         "Pregunta a quien lo envió", "Lo reenvía"], 2,
+         "Si no sabe de dónde viene, pregunte antes de abrirlo."),
+    ],
+}  # fmt: skip
+
+PROGRESS_EVENT_NAMESPACE = uuid.UUID("0f4b8a47-6b1e-4d52-8a0e-5d7a3e0c9b11")
+
+
+def _quizzes(course: CoursePage, created: list[str]) -> None:
+    lessons = {
+        lesson.episode_number: lesson
+        for lesson in LessonPage.objects.filter(course=course, episode_number__in=DEMO_QUIZZES)
+    }
+    if QuizQuestion.objects.filter(lesson__in=lessons.values()).exists():
+        return
+    rows = []
+    for episode, questions in DEMO_QUIZZES.items():
+        if episode not in lessons:
+            continue
+        for i, (text, choices, correct, feedback) in enumerate(questions):
+            rows.append(
+                QuizQuestion(
+                    lesson=lessons[episode],
+                    sort_order=i,
+                    text=text,
+                    choices="\n".join(choices),
+                    correct_choice=correct,
+                    feedback=feedback,
+                )
+            )
+    QuizQuestion.objects.bulk_create(rows)
+    created.append(f"{len(rows)} preguntas de cuestionario")
+
+
+def _progress(course: CoursePage, created: list[str]) -> None:
+    """Varied, true-to-life progress: rural students mostly watch on TV and enter the code of
+    the day, urban ones more often on the web or by downloading; some stalled weeks ago, a few
+    never started, and a few finished the course and got their certificate. Deterministic and
+    written in bulk (530 students × 12 lessons)."""
+    if LessonProgress.objects.filter(lesson__course=course).exists():
+        return
+    lessons = list(LessonPage.objects.live().filter(course=course).order_by("episode_number"))
+    if not lessons:
+        return
+    quiz_lessons = set(
+        QuizQuestion.objects.filter(lesson__in=lessons).values_list("lesson_id", flat=True)
+    )
+    renditions: dict[int, int] = dict(
+        LessonMediaAsset.objects.filter(lesson__in=lessons)
+        .values_list("lesson_id", "asset__renditions__pk")
+        .exclude(asset__renditions__pk=None)
+    )
+    students = list(
+        StudentProfile.objects.filter(enrollments__course=course)
+        .order_by("dni")
+        .only("id", "dni", "district", "zone")
+    )
+    now = timezone.now()
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    n = len(lessons)
+    # lesson k aired (3.5 * (n - k)) days ago: the latest one aired yesterday
+    aired_at = {
+        lesson.pk: now - timedelta(days=1 + 3.5 * (n - 1 - i)) for i, lesson in enumerate(lessons)
+    }
+    summaries, events, attempts, activities, certificates = [], [], [], [], []
+    stats: dict[tuple[int, str], dict[str, int]] = {}
+
+    def count(lesson_id: int, district: str, flags: dict[str, bool]) -> None:
+        for key in ((lesson_id, ""), (lesson_id, district)):
+            row = stats.setdefault(
+                key, dict.fromkeys(("started", "web", "downloaded", "tv", "completed"), 0)
+            )
+            for name, on in flags.items():
+                row[name] += int(on)
+
+    for student in students:
+        rural = student.zone == StudentProfile.Zone.RURAL
+        roll = rng.random()
+        if roll < 0.04:
+            profile, reach = "finisher", n
+        elif roll < 0.09:
+            continue  # never started: the coaches call them first
+        elif roll < 0.27:
+            profile, reach = "stalled", rng.randint(1, max(1, n // 2))
+        else:
+            profile, reach = "regular", rng.randint(max(1, n - 4), n)
+        last_activity = None
+        done = 0
+        for lesson in lessons[:reach]:
+            when = aired_at[lesson.pk] + timedelta(hours=rng.randint(1, 60))
+            if profile == "stalled":
+                when = min(when, now - timedelta(days=rng.randint(8, 30)))
+            when = min(when, now - timedelta(minutes=30))
+            tv_share = 0.65 if rural else 0.3
+            channel = rng.random()
+            tv = channel < tv_share
+            web = not tv and channel < tv_share + (0.15 if rural else 0.45)
+            downloaded = not tv and not web or rng.random() < 0.1
+            percent = 100 if profile == "finisher" else rng.choice([35, 60, 85, 95, 100])
+            duration = 1500.0
+            progress = LessonProgress(
+                student_id=student.pk, lesson_id=lesson.pk, state=LessonProgress.State.IN_PROGRESS,
+                last_activity_at=when,
+            )  # fmt: skip
+            key = f"{student.pk}:{lesson.pk}"
+            if web or profile == "finisher" and not tv:
+                web = True
+                progress.position_seconds = duration * percent / 100
+                progress.duration_seconds = duration
+                progress.percent_watched = percent
+                progress.seconds_watched = progress.position_seconds
+                progress.web_at = when
+                events.append(ProgressEvent(
+                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":position"),
+                    student_id=student.pk, lesson_id=lesson.pk, type="position", at=when,
+                    data={"position_seconds": progress.position_seconds,
+                          "duration_seconds": duration,
+                          "watched_seconds": progress.seconds_watched},
+                ))  # fmt: skip
+            if downloaded:
+                progress.downloaded_at = when
+                events.append(ProgressEvent(
+                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":download"),
+                    student_id=student.pk, lesson_id=lesson.pk, type="download", at=when,
+                    data={"rendition": renditions.get(lesson.pk)},
+                ))  # fmt: skip
+            if tv:
+                progress.tv_checkin_at = when
+                progress.tv_code = lesson.on_air_code
+                events.append(ProgressEvent(
+                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":tv"),
+                    student_id=student.pk, lesson_id=lesson.pk, type="tv_checkin", at=when,
+                    data={"code": lesson.on_air_code, "accepted": True},
+                ))  # fmt: skip
+            if lesson.pk in quiz_lessons and (profile == "finisher" or rng.random() < 0.7):
+                score = 100 if profile == "finisher" else rng.choice([50, 100, 100])
+                passed = score >= lesson.quiz_pass_percent
+                progress.quiz_best_score, progress.quiz_passed = score, passed
+                attempts.append(QuizAttempt(
+                    student_id=student.pk, lesson_id=lesson.pk, answers=[], score=score,
+                    passed=passed,
+                ))  # fmt: skip
+                events.append(ProgressEvent(
+                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":quiz"),
+                    student_id=student.pk, lesson_id=lesson.pk, type="quiz", at=when,
+                    data={"answers": [], "score": score, "passed": passed},
+                ))  # fmt: skip
+            complete = (progress.percent_watched >= course.completion_min_percent) or (
+                course.completion_tv_counts and progress.tv_checkin_at is not None
+            )
+            if lesson.pk in quiz_lessons and course.completion_quiz_required:
+                complete = complete and progress.quiz_passed
+            if complete:
+                progress.state = LessonProgress.State.COMPLETED
+                progress.completed_at = when
+                done += 1
+            summaries.append(progress)
+            count(lesson.pk, student.district, {
+                "started": True, "web": web, "downloaded": downloaded, "tv": tv,
+                "completed": complete,
+            })  # fmt: skip
+            last_activity = max(last_activity or when, when)
+        if last_activity:
+            activities.append(
+                StudentActivity(student_id=student.pk, last_activity_at=last_activity)
+            )
+        if done == n:
+            certificates.append(Certificate(
+                student_id=student.pk, course=course, code=certificate_code_new(),
+                issued_at=last_activity,
+            ))  # fmt: skip
+    with transaction.atomic():
+        LessonProgress.objects.bulk_create(summaries, batch_size=2000)
+        ProgressEvent.objects.bulk_create(events, batch_size=2000)
+        QuizAttempt.objects.bulk_create(attempts, batch_size=2000)
+        StudentActivity.objects.bulk_create(activities, batch_size=2000)
+        LessonStats.objects.bulk_create(
+            [LessonStats(lesson_id=lesson_id, district=district, **counts)
+             for (lesson_id, district), counts in stats.items()],
+            batch_size=2000,
+        )  # fmt: skip
+        Certificate.objects.bulk_create(certificates)
+    created.append(
+        f"avance de {len(activities)} estudiantes ({len(events)} eventos, "
+        f"{len(certificates)} certificados)"
+    )

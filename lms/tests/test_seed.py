@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import authenticate
+from django.db import models
 from wagtail.models import Site, TaskState, WorkflowState
 
 from config.seed import DEMO_PASSWORD
@@ -66,3 +67,38 @@ def test_530_students_across_the_province_enrolled_and_a_second_run_adds_none(se
         StudentProfile.objects.count(),
         Enrollment.objects.count(),
     )
+
+
+def test_the_demo_progress_is_varied_and_its_counters_match(seeded):
+    from django.db.models import Count
+
+    from lms.models import Certificate, LessonProgress, LessonStats, StudentActivity
+
+    course = CoursePage.objects.get(slug="aprendiendo-paso-a-paso")
+    assert LessonProgress.objects.count() > 3000
+    assert Certificate.objects.filter(course=course).count() >= 5
+    active = StudentActivity.objects.count()
+    assert 400 < active < 530  # some never started
+    # stalled students: silent for a week or more though they had started
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    week_ago = timezone.now() - timedelta(days=7)
+    assert StudentActivity.objects.filter(last_activity_at__lt=week_ago).count() > 40
+    # rural students check in from TV more often than urban ones
+    tv_share = {}
+    for zone in ("rural", "urbana"):
+        qs = LessonProgress.objects.filter(student__zone=zone)
+        tv_share[zone] = qs.filter(tv_checkin_at__isnull=False).count() / qs.count()
+    assert tv_share["rural"] > tv_share["urbana"] + 0.15
+    # the counters equal a recount of the summaries
+    totals = LessonStats.objects.filter(district="").values_list("lesson_id", "completed", "tv")
+    recount = dict(
+        LessonProgress.objects.values("lesson_id")
+        .annotate(c=Count("id", filter=models.Q(state="completed")))
+        .values_list("lesson_id", "c")
+    )
+    assert {lesson_id: c for lesson_id, c, _ in totals} == recount
+    # idempotent
+    assert not [item for item in seed() if "avance" in item or "preguntas" in item]
