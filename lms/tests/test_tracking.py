@@ -112,7 +112,7 @@ def test_counters_equal_a_recount_from_the_raw_events(course, unit, lesson_with_
 def test_the_view_shows_charts_and_the_follow_up_list(course, unit, client_for):
     lesson = lesson_create(unit=unit, episode=1, code="UNO01")
     active = student_create(dni="45550001", course=course, first_names="Activa", district="Jesús")
-    silent = student_create(dni="45550002", course=course, first_names="Callada", phone="976111222")
+    student_create(dni="45550002", course=course, first_names="Callada", phone="976111222")
     stalled = student_create(dni="45550003", course=course, first_names="Parada")
     progress_events_record(student=active, events=[event(lesson, position_seconds=90.0)])
     progress_events_record(
