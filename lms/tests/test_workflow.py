@@ -2,7 +2,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from wagtail.models import GroupPagePermission, WorkflowState
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import (
+    inline_formset,
+    nested_form_data,
+    querydict_from_html,
+    rich_text,
+    streamfield,
+)
 
 from lms.models import LessonPage
 from lms.services import WORKFLOW_NAME
@@ -27,9 +33,13 @@ def _lesson_form(**fields) -> dict:
 
 
 def _add(client, unit, action: str, **fields):
-    data = _lesson_form(**fields)
+    url = f"/admin/pages/add/lms/lessonpage/{unit.pk}/"
+    # start from what the editor renders, so panels added later (the quiz) keep their defaults
+    data = querydict_from_html(client.get(url).content.decode(), form_id="page-edit-form")
+    for key, value in _lesson_form(**fields).items():
+        data[key] = value
     data[action] = "1"
-    return client.post(f"/admin/pages/add/lms/lessonpage/{unit.pk}/", data)
+    return client.post(url, data)
 
 
 def test_a_course_gets_the_validation_workflow_and_the_roles_page_permissions(course):
@@ -59,9 +69,14 @@ def test_a_presenter_cannot_publish_a_lesson_but_can_submit_it_and_validation_ap
     assert lesson.course_id == course.pk
     assert not lesson.permissions_for_user(users["presenter"]).can_publish()
 
-    lesson_form = _lesson_form()
+    edit_url = f"/admin/pages/{lesson.pk}/edit/"
+    lesson_form = querydict_from_html(
+        presenter.get(edit_url).content.decode(), form_id="page-edit-form"
+    )
+    for key, value in _lesson_form().items():
+        lesson_form[key] = value
     lesson_form["action-submit"] = "1"
-    response = presenter.post(f"/admin/pages/{lesson.pk}/edit/", lesson_form)
+    response = presenter.post(edit_url, lesson_form)
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert not lesson.live
