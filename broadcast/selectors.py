@@ -295,7 +295,7 @@ def airings_today(*, today: date | None = None) -> list[Airing]:
 class WeekDay:
     day: date
     label: str
-    by_channel: list[list[Airing]]
+    by_channel: list[tuple[Channel, list[Airing]]]
     is_today: bool = False
 
 
@@ -313,11 +313,14 @@ def week_grid(*, week_of: date) -> dict:
         cells = []
         for ch in channels:
             cells.append(
-                [
-                    a
-                    for a in airings
-                    if a.channel_id == ch.pk and timezone.localtime(a.starts_at).date() == day
-                ]
+                (
+                    ch,
+                    [
+                        a
+                        for a in airings
+                        if a.channel_id == ch.pk and timezone.localtime(a.starts_at).date() == day
+                    ],
+                )
             )
         days.append(WeekDay(day=day, label=day_label(day), by_channel=cells, is_today=day == today))
     return {
