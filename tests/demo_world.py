@@ -45,7 +45,14 @@ def demo_world() -> dict[str, Any]:
     )
     from cms.seed import seed_site_root
     from config.tasks import worker_heartbeat_record
-    from lms.models import LessonBundle, LessonPage, StudentImportJob, StudentProfile
+    from lms.models import (
+        Certificate,
+        LessonBundle,
+        LessonPage,
+        QuizQuestion,
+        StudentImportJob,
+        StudentProfile,
+    )
     from lms.tests.factories import lesson_create
     from media_pipeline.models import MediaAsset, UploadSession
     from media_pipeline.tests.factories import MediaAssetFactory, RenditionFactory
@@ -104,6 +111,16 @@ def demo_world() -> dict[str, Any]:
         date=date(2026, 12, 8), name="Inmaculada Concepción"
     )
     worker_heartbeat_record(hostname="matriz")
+    student = StudentProfile.objects.get(user=users["student"])
+    question = QuizQuestion.objects.order_by("pk").first() or QuizQuestion.objects.create(
+        lesson=lesson,
+        text="¿Qué botón enciende el celular?",
+        choices="El lateral\nNinguno",
+        correct_choice=1,
+    )
+    certificate = Certificate.objects.filter(student=student).first() or Certificate.objects.create(
+        student=student, course=lesson.course, code="MATRIZ26", issued_at=timezone.now()
+    )
     unplanned = LessonPage.objects.filter(episodes__isnull=True).order_by("pk").first()
     if unplanned is None:
         unplanned = lesson_create(unit=lesson.get_parent().specific, episode=99, code="MATRZ")
@@ -138,6 +155,9 @@ def demo_world() -> dict[str, Any]:
         "office": Office.objects.order_by("pk").first().pk,
         "holiday": holiday.pk,
         "cabina": Cabina.objects.order_by("pk").first().pk,
+        "certificate_code": certificate.code,
+        "quiz_lesson_id": question.lesson_id,
+        "now": timezone.now().isoformat(),
         "course_id": lesson.course.pk,
         "profile": rendition.profile,
         "upload_id": upload.pk,

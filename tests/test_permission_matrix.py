@@ -32,10 +32,6 @@ from tests.fixtures import ROLES
 LOGIN = "login"
 AWAY = "away"
 MULTIPART = "multipart/form-data"
-# Any refusal (401, 403, 404 or the login page): used only where the right refusal is not built
-# yet (a KNOWN_DEFECTS row), so the table does not guess the owner's status code.
-REFUSED = "refused"
-REFUSALS = {401, 403, 404, LOGIN}
 
 OUR_PACKAGES = {"config", "cms", "lms", "broadcast", "media_pipeline", "tramites_bridge"}
 OUR_APP_LABELS = OUR_PACKAGES - {"config"}
@@ -285,7 +281,7 @@ api(
 # The asset plays in a lesson, and a lesson is for its enrolled students and the course's staff.
 site(
     "medios/ver/<int:asset_id>/<slug:profile>.<slug:ext>",
-    row(200, anonymous=REFUSED, cabina_agent=REFUSED, back_office=REFUSED),
+    row(200, anonymous=LOGIN, cabina_agent=403, back_office=403),
     url="/medios/ver/{asset_id}/{profile}.mp4",
 )
 site(
@@ -335,6 +331,46 @@ site(
     LESSON_READERS,
     url="/mis-lecciones/{lesson_id}/todo/{bundle_profile}/",
 )
+# Progress, TV check-ins, quizzes and certificates (issue 6): a student's own, looked up from
+# the caller, never from an id in the request.
+STUDENT_ONLY_API = row(403, anonymous=401, student=200)
+api("GET /api/v1/lms/me/progress", STUDENT_ONLY_API)
+api(
+    "POST /api/v1/lms/progress",
+    STUDENT_ONLY_API,
+    body={
+        "events": [
+            {
+                "id": "6f1c2e8a-1d5e-4a57-9a38-5b1c2d3e4f50",
+                "lesson": "{lesson_id}",
+                "type": "position",
+                "at": "{now}",
+                "position_seconds": 30,
+                "duration_seconds": 120,
+                "watched_seconds": 30,
+            }
+        ]
+    },
+)
+# Plain forms that answer by going back to the page with a message.
+site("mis-lecciones/codigo-del-dia/", row(302, anonymous=LOGIN), method="POST")
+site(
+    "mis-lecciones/<int:lesson_id>/cuestionario/",
+    {**LESSON_READERS, **{r: 302 for r, v in LESSON_READERS.items() if v == 200}},
+    url="/mis-lecciones/{quiz_lesson_id}/cuestionario/",
+    method="POST",
+)
+# Only the student's own certificate exists for them; nobody else has one of this course.
+site(
+    "mis-lecciones/certificado/<int:course_id>/",
+    row(404, anonymous=LOGIN, student=200),
+    url="/mis-lecciones/certificado/{course_id}/",
+)
+# Public verification: name, course and date only.
+site("certificados/<str:code>/", everyone(200), url="/certificados/{certificate_code}/")
+# The coaches' follow-up (issue 6): charts, the stalled students with their phones, the CSV.
+site("admin/seguimiento/", admin_for("coach"))
+site("admin/seguimiento/avance.csv", admin_for("coach"))
 site("admin/estudiantes/", admin_for("coach"))
 site("admin/estudiantes/importar/", admin_for("coach"))
 site(
@@ -503,21 +539,8 @@ def _ask(case: Case, role: str, world: dict[str, Any]) -> int | str:
     return _outcome(response)
 
 
-def _matches(got: int | str, want: int | str) -> bool:
-    return got in REFUSALS if want == REFUSED else got == want
-
-
 # (route key, role) -> why the answer is wrong today and whose issue fixes it.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    **{
-        ("medios/ver/<int:asset_id>/<slug:profile>.<slug:ext>", role): (
-            "media_pipeline (issue 3) streams every ready asset to anyone, while lms (issue 4) "
-            "shows a lesson only to its enrolled students and the course's staff: the lesson's "
-            "video is reachable by id without an account"
-        )
-        for role in ("anonymous", "cabina_agent", "back_office")
-    },
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def test_each_role_gets_the_expected_status_on_every_route(world):
@@ -534,7 +557,7 @@ def test_each_role_gets_the_expected_status_on_every_route(world):
                     f"{case.method} {_fill(case.url, world['ids'])} [{key}] {role}: "
                     f"obtuvo {got}, se esperaba {want}"
                 )
-                if _matches(got, want):
+                if got == want:
                     if (key, role) in KNOWN_DEFECTS:
                         fixed.append(line)
                 elif (key, role) in KNOWN_DEFECTS:
@@ -648,13 +671,51 @@ def test_a_cabina_agent_cannot_read_another_cabinas_submissions_or_ledger(
         assert display_b not in html and code_b not in html, page
 
 
-def test_a_student_cannot_read_another_students_progress_or_certificate():
-    routes = _routes_containing("progress", "certificad", "certificate")
-    if not routes:
-        pytest.skip(
-            "El avance y los certificados de los estudiantes (issue 6) aún no tienen rutas; "
-            "este caso se escribe cuando existan."
-        )
-    pytest.fail(
-        "Existen rutas de avance o certificados sin caso de aislamiento: " + ", ".join(routes)
+def test_a_student_cannot_read_another_students_progress_or_certificate(api_client_for, client_for):
+    import uuid
+
+    from django.utils import timezone
+
+    from lms.models import Certificate
+    from lms.tests.factories import course_create, lesson_create, student_create, unit_create
+
+    course = course_create()
+    lesson = lesson_create(unit=unit_create(course=course), episode=1)
+    ana = student_create(dni="47100001", course=course, first_names="Ana", phone="976000111")
+    beto = student_create(dni="47100002", course=course, first_names="Beto")
+    Certificate.objects.create(
+        student=ana, course=course, code="ANA2026X", issued_at=timezone.now()
     )
+    event = {
+        "id": str(uuid.uuid4()),
+        "lesson": lesson.pk,
+        "type": "position",
+        "at": timezone.now().isoformat(),
+        "position_seconds": 60,
+        "duration_seconds": 100,
+        "watched_seconds": 60,
+    }
+    ana_api = api_client_for("student", user=ana.user)
+    sent = ana_api.post(
+        "/api/v1/lms/progress", {"events": [event]}, content_type="application/json"
+    )
+    assert sent.status_code == 200, sent.content
+
+    beto_api = api_client_for("student", user=beto.user)
+    assert beto_api.get("/api/v1/lms/me/progress").json()["summaries"] == []
+    assert [s["lesson"] for s in ana_api.get("/api/v1/lms/me/progress").json()["summaries"]] == [
+        lesson.pk
+    ]
+    # Beto's certificate page for the course is his own: he has none, so 404, never Ana's.
+    beto_site = client_for("student", user=beto.user)
+    assert beto_site.get(f"/mis-lecciones/certificado/{course.pk}/").status_code == 404
+    assert (
+        client_for("student", user=ana.user)
+        .get(f"/mis-lecciones/certificado/{course.pk}/")
+        .status_code
+        == 200
+    )
+    # The public verification shows the name, not the DNI or the phone.
+    page = beto_site.get("/certificados/ANA2026X/").content.decode()
+    assert "Ana" in page
+    assert "47100001" not in page and "976000111" not in page
