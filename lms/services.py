@@ -973,7 +973,8 @@ def progress_events_record(
 def _stats_apply(*, student: StudentProfile, changes: dict[int, tuple[dict, dict]]) -> None:
     """Adds each flag a summary gained to its lesson's counters: the whole course ("") and the
     student's district. A summary never loses a flag, so counters only grow."""
-    for lesson_id, (old, new) in changes.items():
+    # always in lesson order: concurrent batches take the counter rows' locks in the same order
+    for lesson_id, (old, new) in sorted(changes.items()):
         deltas = {name: 1 for name in _STAT_FLAGS if new[name] and not old[name]}
         if not deltas:
             continue
