@@ -41,7 +41,7 @@ def test_login_form_can_be_filled_and_sent_by_keyboard(page, site_tree, make_use
 
     make_user("student", username="70000021")
     page.goto("/cuenta/ingresar/")
-    page.get_by_label("Usuario").focus()
+    page.get_by_label("DNI").focus()
     page.keyboard.type("70000021")
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
