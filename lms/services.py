@@ -972,19 +972,33 @@ def progress_events_record(
 
 def _stats_apply(*, student: StudentProfile, changes: dict[int, tuple[dict, dict]]) -> None:
     """Adds each flag a summary gained to its lesson's counters: the whole course ("") and the
-    student's district. A summary never loses a flag, so counters only grow."""
-    # always in lesson order: concurrent batches take the counter rows' locks in the same order
-    for lesson_id, (old, new) in sorted(changes.items()):
-        deltas = {name: 1 for name in _STAT_FLAGS if new[name] and not old[name]}
-        if not deltas:
-            continue
-        for district in ("", student.district):
-            LessonStats.objects.bulk_create(
-                [LessonStats(lesson_id=lesson_id, district=district)], ignore_conflicts=True
-            )
-            LessonStats.objects.filter(lesson_id=lesson_id, district=district).update(
-                **{name: F(name) + 1 for name in deltas}
-            )
+    student's district. A summary never loses a flag, so counters only grow. Lessons that
+    gained the same flags share one UPDATE, so a batch costs a few queries, not a few per
+    lesson."""
+    gained: dict[tuple[str, ...], list[int]] = {}
+    for lesson_id, (old, new) in changes.items():
+        names = tuple(name for name in _STAT_FLAGS if new[name] and not old[name])
+        if names:
+            gained.setdefault(names, []).append(lesson_id)
+    if not gained:
+        return
+    districts = ["", student.district] if student.district else [""]
+    touched = sorted({lesson_id for ids in gained.values() for lesson_id in ids})
+    LessonStats.objects.bulk_create(
+        [LessonStats(lesson_id=lid, district=d) for lid in touched for d in districts],
+        ignore_conflicts=True,
+    )
+    # lock the rows in one fixed order first: concurrent batches cannot deadlock on them
+    list(
+        LessonStats.objects.select_for_update()
+        .filter(lesson_id__in=touched, district__in=districts)
+        .order_by("lesson_id", "district")
+        .values_list("pk", flat=True)
+    )
+    for names, ids in sorted(gained.items()):
+        LessonStats.objects.filter(lesson_id__in=ids, district__in=districts).update(
+            **{name: F(name) + 1 for name in names}
+        )
 
 
 def course_completion_check(
