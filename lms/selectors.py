@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +24,7 @@ from lms.models import (
     LessonStats,
     QuizAttempt,
     QuizQuestion,
+    StudentActivity,
     StudentProfile,
     UnitPage,
 )
@@ -562,28 +563,43 @@ def tracking_dashboard(*, course: CoursePage) -> dict:
 
 def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
     """Enrolled students with no activity for FOLLOW_UP_DAYS days or more (never active first,
-    then the longest silent), one page at a time."""
+    then the longest silent), one page at a time. The silent ones are read in the order of the
+    last-activity index and the read stops at the page, so its cost does not follow the number
+    of students."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=FOLLOW_UP_DAYS)
-    qs = (
-        StudentProfile.objects.filter(enrollments__course=course)
-        .filter(Q(activity__isnull=True) | Q(activity__last_activity_at__lt=cutoff))
-        .select_related("activity")
-        .only(
-            "id",
-            "dni",
-            "first_names",
-            "last_names",
-            "district",
-            "zone",
-            "phone",
-            "activity__last_activity_at",
-        )  # fmt: skip
-        .order_by(F("activity__last_activity_at").asc(nulls_first=True), "last_names", "pk")
-    )
+    fields = ("id", "dni", "first_names", "last_names", "district", "zone", "phone")
     page = max(1, page)
     start = (page - 1) * FOLLOW_UP_PAGE
-    students = list(qs[start : start + FOLLOW_UP_PAGE + 1])
+    wanted = FOLLOW_UP_PAGE + 1
+    never = list(
+        StudentProfile.objects.filter(enrollments__course=course, activity__isnull=True)
+        .only(*fields)
+        .order_by("last_names", "first_names", "pk")[start : start + wanted]
+    )
+    students = never
+    if len(never) < wanted:
+        # how many never-active students the earlier pages showed decides where to resume
+        skip = 0
+        if start:
+            skip = max(
+                0,
+                start
+                - StudentProfile.objects.filter(
+                    enrollments__course=course, activity__isnull=True
+                ).count(),
+            )
+        silent = list(
+            StudentActivity.objects.filter(
+                last_activity_at__lt=cutoff, student__enrollments__course=course
+            )
+            .select_related("student")
+            .only(*(f"student__{f}" for f in fields), "last_activity_at")
+            .order_by("last_activity_at", "pk")[skip : skip + wanted - len(never)]
+        )
+        for activity in silent:
+            activity.student.activity = activity
+        students = never + [a.student for a in silent]
     return {
         "students": students[:FOLLOW_UP_PAGE],
         "page": page,
