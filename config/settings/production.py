@@ -3,10 +3,13 @@ environment (DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set)."""
 
 from config.env import env_bool, env_int
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY
+from config.settings.base import SECRET_KEY, TRAMITES_BACKOFFICE_SECRET
 
 if SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("DJANGO_SECRET_KEY debe definirse en producción.")
+# The webhook from the back office is authenticated by this secret alone.
+if TRAMITES_BACKOFFICE_SECRET.startswith("dev-only"):
+    raise RuntimeError("TRAMITES_BACKOFFICE_SECRET debe definirse en producción.")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -27,6 +27,7 @@ def test_check_deploy_with_production_variables_prints_no_warnings(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "k" * 30 + "-production-secret-with-enough-entropy-1234567890",
+        "TRAMITES_BACKOFFICE_SECRET": "shared-secret-agreed-with-the-back-office",
         "DJANGO_ALLOWED_HOSTS": "pasoapaso.munICajamarca.gob.pe".lower(),
         "PASOAPASO_VAR_DIR": str(tmp_path),
     }
@@ -59,3 +60,23 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_the_development_back_office_secret(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "k" * 50,
+        "PASOAPASO_VAR_DIR": str(tmp_path),
+    }
+    env.pop("TRAMITES_BACKOFFICE_SECRET", None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "TRAMITES_BACKOFFICE_SECRET" in result.stderr
