@@ -5,20 +5,145 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0003_media_player_block'),
+        ("cms", "0003_media_player_block"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='homepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('document', 3), ('procedure_form', 6), ('media_player', 9), ('today_on_tv', 11)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': 'Título de sección'}), 1: ('wagtail.blocks.RichTextBlock', (), {'label': 'Texto'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': 'Imagen'}), 3: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'Documento', 'template': 'cms/blocks/document.html'}), 4: ('wagtail.snippets.blocks.SnippetChooserBlock', ('tramites_bridge.Procedure',), {'label': 'Procedimiento'}), 5: ('wagtail.blocks.TextBlock', (), {'help_text': 'Opcional: una o dos frases sobre a quién sirve este trámite.', 'label': 'Texto de presentación', 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('procedure', 4), ('intro', 5)]], {}), 7: ('wagtail.snippets.blocks.SnippetChooserBlock', ('media_pipeline.MediaAsset',), {'label': 'Material audiovisual'}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Opcional, bajo el reproductor.', 'label': 'Leyenda', 'max_length': 255, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('asset', 7), ('caption', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'default': 'Hoy en TV', 'label': 'Título', 'max_length': 60}), 11: ('wagtail.blocks.StructBlock', [[('heading', 10)]], {})}, verbose_name='contenido'),
+            model_name="homepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 0),
+                    ("paragraph", 1),
+                    ("image", 2),
+                    ("document", 3),
+                    ("procedure_form", 6),
+                    ("media_player", 9),
+                    ("today_on_tv", 11),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"form_classname": "title", "label": "Título de sección"},
+                    ),
+                    1: ("wagtail.blocks.RichTextBlock", (), {"label": "Texto"}),
+                    2: ("wagtail.images.blocks.ImageBlock", [], {"label": "Imagen"}),
+                    3: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "Documento", "template": "cms/blocks/document.html"},
+                    ),
+                    4: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("tramites_bridge.Procedure",),
+                        {"label": "Procedimiento"},
+                    ),
+                    5: (
+                        "wagtail.blocks.TextBlock",
+                        (),
+                        {
+                            "help_text": "Opcional: una o dos frases sobre a quién sirve este trámite.",
+                            "label": "Texto de presentación",
+                            "required": False,
+                        },
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("procedure", 4), ("intro", 5)]], {}),
+                    7: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("media_pipeline.MediaAsset",),
+                        {"label": "Material audiovisual"},
+                    ),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Opcional, bajo el reproductor.",
+                            "label": "Leyenda",
+                            "max_length": 255,
+                            "required": False,
+                        },
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("asset", 7), ("caption", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"default": "Hoy en TV", "label": "Título", "max_length": 60},
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("heading", 10)]], {}),
+                },
+                verbose_name="contenido",
+            ),
         ),
         migrations.AlterField(
-            model_name='standardpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('document', 3), ('procedure_form', 6), ('media_player', 9), ('today_on_tv', 11)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': 'Título de sección'}), 1: ('wagtail.blocks.RichTextBlock', (), {'label': 'Texto'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': 'Imagen'}), 3: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'Documento', 'template': 'cms/blocks/document.html'}), 4: ('wagtail.snippets.blocks.SnippetChooserBlock', ('tramites_bridge.Procedure',), {'label': 'Procedimiento'}), 5: ('wagtail.blocks.TextBlock', (), {'help_text': 'Opcional: una o dos frases sobre a quién sirve este trámite.', 'label': 'Texto de presentación', 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('procedure', 4), ('intro', 5)]], {}), 7: ('wagtail.snippets.blocks.SnippetChooserBlock', ('media_pipeline.MediaAsset',), {'label': 'Material audiovisual'}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': 'Opcional, bajo el reproductor.', 'label': 'Leyenda', 'max_length': 255, 'required': False}), 9: ('wagtail.blocks.StructBlock', [[('asset', 7), ('caption', 8)]], {}), 10: ('wagtail.blocks.CharBlock', (), {'default': 'Hoy en TV', 'label': 'Título', 'max_length': 60}), 11: ('wagtail.blocks.StructBlock', [[('heading', 10)]], {})}, verbose_name='contenido'),
+            model_name="standardpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 0),
+                    ("paragraph", 1),
+                    ("image", 2),
+                    ("document", 3),
+                    ("procedure_form", 6),
+                    ("media_player", 9),
+                    ("today_on_tv", 11),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"form_classname": "title", "label": "Título de sección"},
+                    ),
+                    1: ("wagtail.blocks.RichTextBlock", (), {"label": "Texto"}),
+                    2: ("wagtail.images.blocks.ImageBlock", [], {"label": "Imagen"}),
+                    3: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "Documento", "template": "cms/blocks/document.html"},
+                    ),
+                    4: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("tramites_bridge.Procedure",),
+                        {"label": "Procedimiento"},
+                    ),
+                    5: (
+                        "wagtail.blocks.TextBlock",
+                        (),
+                        {
+                            "help_text": "Opcional: una o dos frases sobre a quién sirve este trámite.",
+                            "label": "Texto de presentación",
+                            "required": False,
+                        },
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("procedure", 4), ("intro", 5)]], {}),
+                    7: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("media_pipeline.MediaAsset",),
+                        {"label": "Material audiovisual"},
+                    ),
+                    8: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Opcional, bajo el reproductor.",
+                            "label": "Leyenda",
+                            "max_length": 255,
+                            "required": False,
+                        },
+                    ),
+                    9: ("wagtail.blocks.StructBlock", [[("asset", 7), ("caption", 8)]], {}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"default": "Hoy en TV", "label": "Título", "max_length": 60},
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("heading", 10)]], {}),
+                },
+                verbose_name="contenido",
+            ),
         ),
     ]
