@@ -65,10 +65,32 @@ def seed_site_root() -> list[str]:
     return created
 
 
+HOME_BODY = [
+    ("today_on_tv", {"heading": "Hoy en TV"}),
+    ("heading", "Para estudiantes"),
+    (
+        "paragraph",
+        '<p>Vea el curso <a href="/aprendiendo-paso-a-paso/">Aprendiendo paso a paso</a>, '
+        'ingrese a <a href="/mis-lecciones/">Mis lecciones</a> con su DNI y consulte la '
+        '<a href="/programacion/">programación de la semana</a>.</p>',
+    ),
+    ("heading", "Trámites municipales"),
+    (
+        "paragraph",
+        '<p>Inicie un trámite en <a href="/tramites-en-linea/">Trámites en línea</a> y siga su '
+        'expediente en <a href="/tramites/seguimiento/">Seguimiento de trámites</a>.</p>',
+    ),
+]
+
+
 def seed() -> list[str]:
     """The rest of the site tree, after every app's seed."""
     created = seed_site_root()
     home = HomePage.objects.get()
+    if not home.body:
+        home.body = HOME_BODY
+        home.save_revision().publish()
+        created.append("Inicio: contenido")
     if not home.get_children().filter(slug="programa").exists():
         home.add_child(
             instance=StandardPage(

@@ -106,3 +106,10 @@ def test_site_login_then_logout(client, make_user, site_tree):
     assert "_auth_user_id" in client.session
     client.post("/cuenta/salir/")
     assert "_auth_user_id" not in client.session
+
+
+def test_home_page_shows_todays_tv_and_the_ways_in(client, site_tree):
+    html = client.get("/").content.decode()
+    assert "Hoy en TV" in html
+    for href in ["/aprendiendo-paso-a-paso/", "/programacion/", "/tramites/seguimiento/"]:
+        assert f'href="{href}"' in html
