@@ -14,9 +14,7 @@ DATABASE_URL (default: a fresh SQLite file in BENCH_DIR; PostgreSQL works too).
 """
 
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -40,6 +38,7 @@ import django  # noqa: E402
 django.setup()
 
 import icalendar  # noqa: E402
+from _common import log, machine  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -48,22 +47,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), ""
-        )
-    except OSError:
-        pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {model}"
 
 
 def setup_programme() -> tuple:

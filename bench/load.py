@@ -23,7 +23,6 @@ from __future__ import annotations
 import http.client
 import multiprocessing as mp
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -33,6 +32,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from _common import log, machine, redis_reachable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,39 +64,9 @@ SERVER_ENV = {
 }
 
 
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-if "CACHE_URL" not in os.environ and _redis_reachable():
+if "CACHE_URL" not in os.environ and redis_reachable():
     SERVER_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/14"
 os.environ.update(SERVER_ENV)
-
-
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), ""
-        )
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    load = os.getloadavg()[0]
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, "
-        f"{model}; load average {load:.1f} at the start"
-    )
 
 
 def ensure_database() -> None:

@@ -17,7 +17,6 @@ database cache), BENCH_SECONDS per scenario (default 10), BENCH_CLIENTS concurre
 import http.client
 import multiprocessing as mp
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -26,6 +25,8 @@ import sys
 import time
 import uuid
 from pathlib import Path
+
+from _common import log, machine, redis_reachable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,41 +53,13 @@ SERVER_ENV = {
 }
 
 
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 # The shared cache holds the throttling counters that every lookup and submission reads: as in
 # production, Redis when it is there (CACHE_URL wins), else the database cache.
-if "CACHE_URL" not in os.environ and _redis_reachable():
+if "CACHE_URL" not in os.environ and redis_reachable():
     SERVER_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/13"
 os.environ.update(SERVER_ENV)
 
 PDF_100K = b"%PDF-1.4\n" + b"0" * (100 * 1024 - 16) + b"\n%%EOF\n"
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def machine() -> str:
-    model = ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), ""
-        )
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {model}"
-    )
 
 
 def ensure_database() -> None:

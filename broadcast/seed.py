@@ -8,24 +8,10 @@ from django.utils import timezone
 
 from broadcast import services
 from broadcast.models import Airing, Channel, Episode, ScheduleException, SlotRule
+from tramites_bridge.workdays import FIXED_HOLIDAYS
 
-# Peru's fixed-date public holidays (month, day, name).
-HOLIDAYS = [
-    (1, 1, "Año Nuevo"),
-    (5, 1, "Día del Trabajo"),
-    (6, 7, "Batalla de Arica y Día de la Bandera"),
-    (6, 29, "San Pedro y San Pablo"),
-    (7, 23, "Día de la Fuerza Aérea del Perú"),
-    (7, 28, "Fiestas Patrias"),
-    (7, 29, "Fiestas Patrias"),
-    (8, 6, "Batalla de Junín"),
-    (8, 30, "Santa Rosa de Lima"),
-    (10, 8, "Combate de Angamos"),
-    (11, 1, "Día de Todos los Santos"),
-    (12, 8, "Inmaculada Concepción"),
-    (12, 9, "Batalla de Ayacucho"),
-    (12, 25, "Navidad"),
-]
+# Peru's fixed-date public holidays (month, day, name): the procedure calendar's table.
+HOLIDAYS = FIXED_HOLIDAYS
 
 
 def channels_ensure() -> tuple[Channel, Channel]:

@@ -19,7 +19,13 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from wagtail.models import GroupApprovalTask, GroupPagePermission, Workflow, WorkflowPage
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from config import roles
 from config.errors import ConflictError, ValidationFailed
@@ -470,12 +476,14 @@ def lesson_workflow_get() -> Workflow:
         workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first()
         if workflow is None:
             workflow = Workflow.objects.create(name=WORKFLOW_NAME, active=True)
-        if not workflow.workflow_tasks.exists():
+        # WorkflowTask through its own manager: workflow.workflow_tasks is modelcluster's
+        # deferring manager, whose create() would stay in memory.
+        if not WorkflowTask.objects.filter(workflow=workflow).exists():
             task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
             if task is None:
                 task = GroupApprovalTask.objects.create(name=TASK_NAME, active=True)
                 task.groups.add(Group.objects.get_or_create(name=roles.VALIDATORS)[0])
-            workflow.workflow_tasks.create(task=task, sort_order=0)
+            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     return workflow
 
 

@@ -18,6 +18,7 @@ from django.test import Client
 
 from config import roles as R
 from config.accounts import token_create
+from tests.stale_content_types import forget_stale_content_types
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,9 +157,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "celery",
-            "-A",
-            "config",
+            "tests.celery_worker",
             "worker",
             "-Q",
             "short,media",
@@ -333,6 +332,7 @@ def _wagtail_baseline(request):
             Page.add_root(instance=Page(title="Root", slug="root"))
         if not Collection.objects.exists():
             Collection.add_root(name="Root")
+        forget_stale_content_types()
     yield
 
 

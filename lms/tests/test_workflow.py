@@ -235,3 +235,15 @@ def test_moving_a_lesson_to_another_course_carries_its_course_along(client_for, 
     lesson.refresh_from_db()
     assert lesson.get_parent().pk == other_unit.pk
     assert lesson.course_id == other.pk
+
+
+@pytest.mark.django_db
+def test_a_deleted_validation_workflow_is_restored_with_its_task():
+    from wagtail.models import Workflow, WorkflowTask
+
+    from lms.services import lesson_workflow_get
+
+    Workflow.objects.all().delete()
+    workflow = lesson_workflow_get()
+    stored = WorkflowTask.objects.filter(workflow=workflow).select_related("task")
+    assert [wt.task.name for wt in stored] == ["Aprobación de la Región de Educación"]

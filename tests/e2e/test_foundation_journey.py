@@ -41,7 +41,7 @@ def test_home_page_renders_in_spanish(page, site_tree):
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.get_by_role("heading", level=1).inner_text() == "Aprendiendo paso a paso"
-    page.get_by_role("link", name="Programa").click()
+    page.get_by_role("link", name="Programa", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Programa"
 
 
