@@ -100,12 +100,16 @@ def demo_world() -> dict[str, Any]:
         CourseBroadcastSettings.objects.first()
         or CourseBroadcastSettings.objects.create(course=lesson.course)
     )
-    bundle = LessonBundle.objects.create(
+    # update_or_create: when a worker runs, the seed's publication may already have queued and
+    # built this lesson's bundle
+    bundle, _ = LessonBundle.objects.update_or_create(
         lesson=lesson,
         profile=rendition.profile,
-        status=LessonBundle.Status.READY,
-        file=ContentFile(b"PK\x05\x06" + b"\x00" * 18, name="leccion.zip"),
-        size_bytes=22,
+        defaults={
+            "status": LessonBundle.Status.READY,
+            "file": ContentFile(b"PK\x05\x06" + b"\x00" * 18, name="leccion.zip"),
+            "size_bytes": 22,
+        },
     )
     holiday = Holiday.objects.first() or Holiday.objects.create(
         date=date(2026, 12, 8), name="Inmaculada Concepción"
