@@ -24,6 +24,7 @@ from tramites_bridge.models import (
     Status,
 )
 from tramites_bridge.selectors import (
+    month_from_query,
     submission_for_back_office,
     submission_is_overdue,
     submission_queue,
@@ -211,26 +212,13 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 
 
 # --- issue 8: settlements, the outbox, statistics ------------------------------------------------
-def _month_param(request: HttpRequest) -> tuple[int, int]:
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in (request.GET.get("mes") or "").split("-"))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return year, month
-    except ValueError:
-        pass
-    return today.year, today.month
-
-
 @back_office_required
 def settlements_view(request: HttpRequest) -> HttpResponse:
     import csv
 
     from tramites_bridge.selectors import settlements_for_month
 
-    year, month = _month_param(request)
+    year, month = month_from_query(request.GET.get("mes"))
     rows = settlements_for_month(year=year, month=month)
     if request.GET.get("formato") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

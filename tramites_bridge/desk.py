@@ -22,6 +22,7 @@ from tramites_bridge.selectors import (
     cabina_ledger,
     cabina_settlement,
     cabina_submissions,
+    month_from_query,
     procedure_by_code,
     procedures_active,
 )
@@ -44,17 +45,6 @@ def agent_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _month(request: HttpRequest) -> tuple[int, int]:
-    today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in (request.GET.get("mes") or "").split("-"))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return year, month
-    except ValueError:
-        pass
-    return today.year, today.month
 
 
 @agent_required
@@ -131,7 +121,7 @@ def desk_submissions(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def desk_ledger(request: HttpRequest) -> HttpResponse:
-    year, month = _month(request)
+    year, month = month_from_query(request.GET.get("mes"))
     entries = list(cabina_ledger(cabina=request.cabina, year=year, month=month))
     settlement = cabina_settlement(cabina=request.cabina, year=year, month=month)
     if request.GET.get("formato") == "csv":

@@ -212,6 +212,18 @@ def cabina_settlement(*, cabina, year: int, month: int) -> Settlement:
     )
 
 
+def month_from_query(value: str | None) -> tuple[int, int]:
+    """(year, month) from a "YYYY-MM" query value; the current Lima month when absent or invalid."""
+    try:
+        year, month = (int(x) for x in (value or "").split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    today = timezone.localdate()
+    return today.year, today.month
+
+
 def settlements_for_month(*, year: int, month: int) -> list[Settlement]:
     from tramites_bridge.models import Cabina
 
