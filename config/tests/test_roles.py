@@ -31,3 +31,15 @@ def test_admin_dashboard_opens_only_for_staff_roles(client_for, role):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_wagtails_default_groups_and_workflow_are_named_in_spanish(client_for):
+    from wagtail.models import Workflow
+
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {"Moderadores", "Editores"} <= names
+    assert not {"Moderators", "Editors"} & names
+    assert Workflow.objects.filter(name="Aprobación de moderadores").exists()
+    page = client_for("superuser").get("/admin/groups/").content.decode()
+    assert "Moderadores" in page and "Moderators" not in page
