@@ -5,8 +5,8 @@
 - plan_ladder(): which renditions a source gets, at which size (never upscaled).
 - ladder_command(): ONE ffmpeg run for the whole ladder: decode once, scale the picture down in
   a chain (source -> 360p -> 240p, each scale working on the smaller picture before it), split,
-  encode every output. The same builder makes the per-rendition commands the benchmark compares
-  against.
+  encode every picture size and the soundtrack once, and mux them into every file (tee). The
+  same builder makes the per-rendition commands the benchmark compares against.
 - run_with_progress(): runs a command, turning `-progress pipe:1` into callbacks.
 """
 
@@ -24,7 +24,14 @@ from pathlib import Path
 import ffmpeg as ffmpeg_lib
 
 from media_pipeline.binaries import ffmpeg_binaries
-from media_pipeline.profiles import AUDIO, POSTER, PROFILES, VIDEO_PROFILES, Profile
+from media_pipeline.profiles import (
+    AUDIO,
+    POSTER,
+    PROFILES,
+    SOUNDTRACK_BITRATE,
+    VIDEO_PROFILES,
+    Profile,
+)
 
 STDERR_TAIL_CHARS = 4000
 PROBE_TIMEOUT_SECONDS = 60
@@ -348,26 +355,29 @@ def _box(profile: Profile) -> tuple[int, int]:
     return profile.width or 0, profile.height or 0
 
 
-def _video_output_args(out: PlannedOutput, preset: str, fps: float | None) -> dict:
+def _video_stream_args(out: PlannedOutput, index: int) -> dict:
+    """Encoder options for the output's video stream number `index` (`-b:v:1` and so on)."""
     profile = out.profile
-    gop = int(round((fps or 30) * 2))  # a keyframe every 2 s: seeking on slow links
     return {
-        "vcodec": "libx264",
-        "preset": preset,
-        "profile:v": profile.h264_profile,
-        "pix_fmt": "yuv420p",
-        "b:v": profile.video_bitrate,
+        f"profile:v:{index}": profile.h264_profile,
+        f"b:v:{index}": profile.video_bitrate,
         # VBV keeps bursts near the average, so a busy scene cannot blow the data budget.
-        "maxrate": int(profile.video_bitrate * 1.25),
-        "bufsize": int(profile.video_bitrate * 2),
-        "g": gop,
-        "movflags": "+faststart",
-        "map_metadata": -1,
+        f"maxrate:v:{index}": int(profile.video_bitrate * 1.25),
+        f"bufsize:v:{index}": int(profile.video_bitrate * 2),
     }
 
 
 def _audio_args(bitrate: int) -> dict:
     return {"acodec": "aac", "b:a": bitrate, "ac": 1, "ar": 44100}
+
+
+_TEE_SPECIAL = re.compile(r"([\\'|\[\]:])")
+
+
+def _tee_slave(path: str, select: str) -> str:
+    """One file of a tee output: an MP4 with +faststart holding the streams `select` names."""
+    escaped = _TEE_SPECIAL.sub(r"\\\1", str(path))
+    return f"[select=\\'{select}\\':f=mp4:movflags=+faststart]{escaped}"
 
 
 def ladder_command(
@@ -380,7 +390,11 @@ def ladder_command(
     progress: bool = True,
 ) -> list[str]:
     """The ffmpeg argument list that writes every planned output (or `only` that profile) to
-    destinations[profile key]."""
+    destinations[profile key].
+
+    The videos and the audio-only file share one tee output: each picture size is encoded once
+    and the soundtrack is encoded ONCE (every profile carries the same AAC track, see
+    profiles.SOUNDTRACK_BITRATE) and muxed into each file, instead of one AAC encoder per file."""
     inp = ffmpeg_lib.input(str(source))
     selected = [o for o in plan.outputs if only is None or o.profile.key == only]
     videos = [o for o in selected if o.profile.kind == "video"]
@@ -388,8 +402,9 @@ def ladder_command(
     audio = next((o for o in selected if o.profile.key == AUDIO), None)
     outputs = []
 
-    picture_consumers = len(videos) + (1 if poster else 0)
-    if picture_consumers:
+    video_streams = []
+    poster_stream = None
+    if videos or poster:
         picture = inp.video
         if plan.fps_cap:
             picture = picture.filter("fps", fps=plan.fps_cap)
@@ -402,23 +417,42 @@ def ladder_command(
             )
             takers = 1 + (1 if index + 1 < len(videos) else 0) + (1 if poster and index == 0 else 0)
             branches = scaled.split() if takers > 1 else None
-            own = branches[0] if branches else scaled
-            args = _video_output_args(out, preset, plan.fps_cap or None)
-            streams = [own]
-            if plan.has_audio:
-                streams.append(inp.audio)
-                args.update(_audio_args(out.profile.audio_bitrate))
-            outputs.append(ffmpeg_lib.output(*streams, destinations[out.profile.key], **args))
+            video_streams.append(branches[0] if branches else scaled)
             next_slot = 1
             if poster and index == 0:
-                outputs.append(_poster_output(branches[next_slot], poster, plan, destinations))
+                poster_stream = branches[next_slot]
                 next_slot += 1
             if index + 1 < len(videos):
                 stage = branches[next_slot]
         if not videos and poster:
-            scaled = picture.filter("scale", poster.width, poster.height).filter("setsar", "1")
-            outputs.append(_poster_output(scaled, poster, plan, destinations))
-    if audio:
+            poster_stream = picture.filter("scale", poster.width, poster.height).filter(
+                "setsar", "1"
+            )
+
+    soundtrack = plan.has_audio and (videos or audio)
+    if videos:
+        streams = list(video_streams)
+        args = {
+            "vcodec": "libx264",
+            "preset": preset,
+            "pix_fmt": "yuv420p",
+            "g": int(round((plan.fps_cap or 30) * 2)),  # a keyframe every 2 s: seeking
+            "map_metadata": -1,
+        }
+        for index, out in enumerate(videos):
+            args.update(_video_stream_args(out, index))
+        if soundtrack:
+            streams.append(inp.audio)
+            args.update(_audio_args(SOUNDTRACK_BITRATE))
+        with_audio = ",a" if soundtrack else ""
+        slaves = [
+            _tee_slave(destinations[out.profile.key], f"v:{index}{with_audio}")
+            for index, out in enumerate(videos)
+        ]
+        if audio and soundtrack:
+            slaves.append(_tee_slave(destinations[AUDIO], "a"))
+        outputs.append(ffmpeg_lib.output(*streams, "|".join(slaves), f="tee", **args))
+    elif audio and soundtrack:
         outputs.append(
             ffmpeg_lib.output(
                 inp.audio,
@@ -427,9 +461,11 @@ def ladder_command(
                 movflags="+faststart",
                 map_metadata=-1,
                 f="mp4",
-                **_audio_args(audio.profile.audio_bitrate),
+                **_audio_args(SOUNDTRACK_BITRATE),
             )
         )
+    if poster_stream is not None:
+        outputs.append(_poster_output(poster_stream, poster, plan, destinations))
     merged = ffmpeg_lib.merge_outputs(*outputs) if len(outputs) > 1 else outputs[0]
     global_args = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
     if progress:

@@ -25,6 +25,12 @@ def bits_per_second_for(mb_per_hour: float) -> int:
     return int(mb_per_hour * 1_000_000 * 8 / 3600)
 
 
+AUDIO_BUDGET_MB_PER_HOUR = 25
+# One soundtrack for every download: AAC-LC mono at the audio-only budget. The voice is what a
+# lesson cannot do without, and one shared track is encoded once per job, not once per file.
+SOUNDTRACK_BITRATE = int(bits_per_second_for(AUDIO_BUDGET_MB_PER_HOUR) * HEADROOM) // 1000 * 1000
+
+
 @dataclass(frozen=True)
 class Profile:
     key: str
@@ -89,9 +95,9 @@ PROFILES: dict[str, Profile] = {
             kind="audio",
             extension="m4a",
             mime_type="audio/mp4",
-            budget_mb_per_hour=25,
+            budget_mb_per_hour=AUDIO_BUDGET_MB_PER_HOUR,
             # AAC-LC mono: every Android phone plays it; the whole budget goes to the voice.
-            audio_bitrate=int(bits_per_second_for(25) * HEADROOM) // 1000 * 1000,
+            audio_bitrate=SOUNDTRACK_BITRATE,
             order=1,
         ),
         Profile(
@@ -104,7 +110,7 @@ PROFILES: dict[str, Profile] = {
             budget_mb_per_hour=120,
             width=426,
             height=240,
-            audio_bitrate=32_000,
+            audio_bitrate=SOUNDTRACK_BITRATE,
             h264_profile="baseline",
             order=2,
         ),
@@ -118,7 +124,7 @@ PROFILES: dict[str, Profile] = {
             budget_mb_per_hour=220,
             width=640,
             height=360,
-            audio_bitrate=48_000,
+            audio_bitrate=SOUNDTRACK_BITRATE,
             h264_profile="main",
             order=3,
         ),

@@ -1,15 +1,18 @@
 """The whole ladder from one ffmpeg run, read back by probing (services called in-process)."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from media_pipeline import ffmpeg, services
+from media_pipeline.binaries import ffmpeg_binaries
 from media_pipeline.models import MediaAsset
 from media_pipeline.profiles import PROFILES
 from media_pipeline.tests.conftest import upload_of
 
 pytestmark = pytest.mark.django_db
+AUDIO_FILES = ("audio", "video_240p", "video_360p")
 
 
 def ingest(path, user=None, **kwargs) -> MediaAsset:
@@ -61,6 +64,38 @@ def test_a_720p_clip_gets_audio_240p_360p_and_a_poster_each_checked_by_probing(c
     poster = renditions["poster"]
     assert Path(poster.file.path).read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
     assert (poster.width, poster.height) == (640, 360)
+
+
+def _audio_packets_md5(path) -> str:
+    binary = ffmpeg_binaries().ffmpeg
+    command = [
+        binary,
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0:a",
+        "-c",
+        "copy",
+        "-f",
+        "md5",
+        "-",
+    ]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_the_soundtrack_is_encoded_once_and_is_the_same_in_every_download(clips):
+    asset = ingest(clips["video_720p"])
+    renditions = {r.profile: r for r in asset.renditions.all()}
+    digests = {key: _audio_packets_md5(renditions[key].file.path) for key in AUDIO_FILES}
+    assert len(set(digests.values())) == 1, digests
+
+    plan = ffmpeg.plan_ladder(ffmpeg.probe(asset.original.path))
+    command = ffmpeg.ladder_command(
+        asset.original.path, plan, {o.profile.key: f"/salida/{o.profile.key}" for o in plan.outputs}
+    )
+    assert command.count("aac") == 1  # one AAC encoder for the three files
 
 
 def test_an_audio_only_source_produces_only_the_audio_rendition(clips):
