@@ -76,6 +76,9 @@ class ServiceSaveMixin:
             return super().form_valid(form)
         except DomainError as exc:
             form.add_error(None, _domain_error_text(exc))
+            # Wagtail's edit view only sets these when the form itself fails to validate.
+            self.produced_error_code = "invalid"
+            self.produced_error_message = exc.detail
             return self.form_invalid(form)
 
 
@@ -160,6 +163,43 @@ class ScheduleExceptionViewSet(ModelViewSet):
         )
 
 
+class EpisodeCreateThroughService(ServiceSaveMixin):
+    """TV staff's "Episodios (todos)" obeys the same rules as "Mis episodios" and the API: one
+    episode per lesson, states only forward with their requirements, "emitido" never by hand."""
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        episode = services.episode_create(
+            lesson=data["lesson"],
+            user=self.request.user,
+            presenters=list(data.get("presenters") or []),
+            notes=data.get("notes") or "",
+        )
+        return _episode_update_from_form(episode, data, self.request.user)
+
+
+class EpisodeEditThroughService(ServiceSaveMixin):
+    def save_instance(self):
+        episode = Episode.objects.get(pk=self.form.instance.pk)
+        return _episode_update_from_form(episode, self.form.cleaned_data, self.request.user)
+
+
+def _episode_update_from_form(episode: Episode, data: dict, user) -> Episode:
+    changed = {
+        name: data.get(name)
+        for name in ("script", "recording", "notes")
+        if data.get(name) != getattr(episode, name)
+    }
+    state = data.get("state")
+    return services.episode_update(
+        episode=episode,
+        user=user,
+        state=state if state and state != episode.state else None,
+        presenters=list(data.get("presenters") or []),
+        **changed,
+    )
+
+
 class EpisodeViewSet(ModelViewSet):
     model = Episode
     icon = "clipboard-list"
@@ -168,6 +208,15 @@ class EpisodeViewSet(ModelViewSet):
     list_display = ["__str__", "state"]
     list_filter = ["state"]
     add_to_admin_menu = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_view_class = type(
+            "EpisodeCreate", (EpisodeCreateThroughService, self.add_view_class), {}
+        )
+        self.edit_view_class = type(
+            "EpisodeEdit", (EpisodeEditThroughService, self.edit_view_class), {}
+        )
 
 
 class CourseSettingsViewSet(ModelViewSet):

@@ -116,3 +116,62 @@ def test_repeats_carry_the_premieres_episode(scheduled):
     repeats = Airing.objects.filter(premiere__episode=scheduled[0])
     assert repeats.count() >= 2
     assert set(repeats.values_list("episode_id", flat=True)) == {scheduled[0].pk}
+
+
+def _episode_form(episode, **changes) -> dict:
+    data = {
+        "lesson": episode.lesson_id,
+        "presenters": [p.pk for p in episode.presenters.all()],
+        "state": episode.state,
+        "script": episode.script_id or "",
+        "recording": episode.recording_id or "",
+        "notes": episode.notes,
+    }
+    data.update(changes)
+    return data
+
+
+def test_tv_staffs_all_episodes_admin_keeps_the_state_rules(scheduled, client_for):
+    episode = scheduled[0]
+    staff = client_for("tv_staff")
+    url = f"/admin/broadcast_episodes/edit/{episode.pk}/"
+
+    aired = staff.post(url, _episode_form(episode, state="emitido"))
+    assert aired.status_code == 200
+    assert "«Emitido» se marca solo cuando el estreno sale al aire." in aired.content.decode()
+    skipped = staff.post(url, _episode_form(episode, state="aprobado"))
+    assert skipped.status_code == 200
+    assert "No se puede cambiar el estado todavía." in skipped.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == "idea"
+
+    script = make_document()
+    saved = staff.post(url, _episode_form(episode, state="guion", script=script.pk, notes="Listo"))
+    assert saved.status_code == 302
+    episode.refresh_from_db()
+    assert (episode.state, episode.script_id, episode.notes) == ("guion", script.pk, "Listo")
+
+
+def test_tv_staff_cannot_add_a_second_episode_for_a_lesson_from_the_admin(scheduled, client_for):
+    episode = scheduled[0]
+    response = client_for("tv_staff").post(
+        "/admin/broadcast_episodes/new/", _episode_form(episode, notes="Duplicado")
+    )
+    assert response.status_code == 200
+    assert "Ya existe Episodio con este Lección." in response.content.decode()
+    assert Episode.objects.filter(lesson=episode.lesson).count() == 1
+
+
+def test_tv_staff_adds_an_episode_from_the_admin_and_names_its_presenter(
+    scheduled, client_for, users
+):
+    lesson = scheduled[2].lesson
+    scheduled[2].delete()
+    response = client_for("tv_staff").post(
+        "/admin/broadcast_episodes/new/",
+        {"lesson": lesson.pk, "presenters": [users["presenter"].pk], "state": "idea", "notes": ""},
+    )
+    assert response.status_code == 302
+    episode = Episode.objects.get(lesson=lesson)
+    assert list(episode.presenters.all()) == [users["presenter"]]
+    assert episode.state == "idea"
