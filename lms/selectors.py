@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -65,8 +65,19 @@ def student_is_enrolled(*, student: StudentProfile, course_id: int | None) -> bo
 def lesson_viewer_allowed(*, user, lesson: LessonPage) -> tuple[bool, StudentProfile | None]:
     """(may see the lesson, the student profile if any): enrolled students of the lesson's
     course, and the staff who write, validate or follow the course."""
-    student = student_profile_for(user)
-    if student is not None and student_is_enrolled(student=student, course_id=lesson.course_id):
+    student = None
+    if getattr(user, "is_authenticated", False):
+        # the profile and the enrolment in one query: this runs on every lesson page view
+        student = (
+            StudentProfile.objects.filter(user=user)
+            .annotate(
+                enrolled=Exists(
+                    Enrollment.objects.filter(student=OuterRef("pk"), course_id=lesson.course_id)
+                )
+            )
+            .first()
+        )
+    if student is not None and lesson.course_id is not None and student.enrolled:
         return True, student
     return roles.user_has_role(user, *STAFF_VIEWERS), student
 
@@ -417,11 +428,17 @@ def lesson_quiz_questions(*, lesson: LessonPage) -> list[QuizQuestion]:
 
 
 def lesson_progress_context(
-    *, lesson: LessonPage, student: StudentProfile | None, attempt_id: int | None = None
+    *,
+    lesson: LessonPage,
+    student: StudentProfile | None,
+    attempt_id: int | None = None,
+    questions: list[QuizQuestion] | None = None,
 ) -> dict:
     """What the lesson page shows of the student's progress and the quiz: three queries at most,
-    whatever the number of lessons or students."""
-    questions = lesson_quiz_questions(lesson=lesson)
+    whatever the number of lessons or students; one or two when the caller already has the
+    lesson's questions (the lesson page keeps them in its cache)."""
+    if questions is None:
+        questions = lesson_quiz_questions(lesson=lesson)
     progress = None
     attempt = None
     if student is not None:
