@@ -1,9 +1,11 @@
 """Reads of the procedure bridge."""
 
+import hmac
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from tramites_bridge.codes import code_normalise
 from tramites_bridge.models import (
     OPEN_STATUSES,
     Attachment,
+    Office,
     Procedure,
     ProcedureField,
     Status,
@@ -57,25 +60,64 @@ class TrackingResult:
     todo: str  # what the citizen must do while the file is "observado"
 
 
-def submission_track(*, code: str, dni: str) -> TrackingResult | None:
-    """The file with this code and DNI, or None when either does not match (the caller must not
-    tell which)."""
-    normalised = code_normalise(code)
-    dni = (dni or "").strip()
-    if normalised is None or not dni:
+# The tables are the models' default names (no db_table overrides in this app).
+TRACK_SQL = """
+SELECT s.dni, s.status, s.due_date, p.tupa_code, p.name, p.silence_rule, so.name,
+       e.status, eo.name, e.note, e.created_at
+FROM tramites_bridge_submission s
+JOIN tramites_bridge_procedure p ON p.id = s.procedure_id
+JOIN tramites_bridge_office so ON so.id = s.office_id
+JOIN tramites_bridge_submissionevent e ON e.submission_id = s.id
+LEFT JOIN tramites_bridge_office eo ON eo.id = e.office_id
+WHERE s.code = %s
+ORDER BY e.id
+"""
+
+
+def submission_track_snapshot(*, code: str) -> dict | None:
+    """What the tracking page and API show of the file with this (normalised) code, as plain
+    data that can be cached under the code: no names, e-mail or phone, and the DNI only as a
+    keyed digest (see tracking.dni_digest). None when no file has the code.
+
+    One indexed query (the code is unique), written in SQL: this runs on every lookup that
+    misses the cache, and building the ORM query cost more than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(TRACK_SQL, [code])
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    # One query: the timeline joined to its file (every file has at least its "recibido" step).
-    # Ids grow with time, so the id orders the timeline.
-    events = list(
-        SubmissionEvent.objects.select_related(
-            "office", "submission__procedure", "submission__office"
-        )
-        .filter(submission__code=normalised, submission__dni=dni)
-        .order_by("pk")
+    dni, status, due_date, tupa_code, procedure_name, silence_rule, office = rows[0][:7]
+    return {
+        "code": code,
+        "dni": dni,
+        "status": status,
+        "due_date": due_date,
+        "procedure": (tupa_code, procedure_name, silence_rule),
+        "office": office,
+        # every file has at least its "recibido" step; ids grow with time
+        "events": [(r[7], r[8], r[9], r[10]) for r in rows],
+    }
+
+
+def tracking_result_from_snapshot(snapshot: dict) -> TrackingResult:
+    """Unsaved model instances for the template and the API, so both read one shape."""
+    tupa_code, procedure_name, silence_rule = snapshot["procedure"]
+    submission = Submission(
+        code=snapshot["code"],
+        status=snapshot["status"],
+        due_date=snapshot["due_date"],
+        procedure=Procedure(tupa_code=tupa_code, name=procedure_name, silence_rule=silence_rule),
+        office=Office(name=snapshot["office"]),
     )
-    if not events:
-        return None
-    submission = events[0].submission
+    events = [
+        SubmissionEvent(
+            status=status,
+            office=Office(name=office) if office is not None else None,
+            note=note,
+            created_at=at,
+        )
+        for status, office, note, at in snapshot["events"]
+    ]
     todo = ""
     if submission.status == Status.OBSERVED:
         todo = next((e.note for e in reversed(events) if e.status == Status.OBSERVED), "")
@@ -85,6 +127,19 @@ def submission_track(*, code: str, dni: str) -> TrackingResult | None:
         overdue=submission_is_overdue(submission),
         todo=todo,
     )
+
+
+def submission_track(*, code: str, dni: str) -> TrackingResult | None:
+    """The file with this code and DNI, or None when either does not match (the caller must not
+    tell which). Uncached; tracking.tracking_lookup is the throttled, cached path."""
+    normalised = code_normalise(code)
+    dni = (dni or "").strip()
+    if normalised is None or not dni:
+        return None
+    snapshot = submission_track_snapshot(code=normalised)
+    if snapshot is None or not hmac.compare_digest(snapshot["dni"], dni):
+        return None
+    return tracking_result_from_snapshot(snapshot)
 
 
 def submission_queue(

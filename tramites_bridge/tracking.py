@@ -1,16 +1,35 @@
-"""Tracking lookups, throttled on failures per client and per code.
+"""Tracking lookups, throttled on failures per client and per code, with the file's public view
+cached under its code.
 
 A failure is counted twice with the shared helper: under the code (so one code attacked from many
 addresses is stopped) and under the client's address alone (so one client trying many codes is
 stopped after THROTTLE_TRAMITES_TRACK_LIMIT failures in the window). A wrong code and a wrong DNI
 are the same failure and get the same answer. A success does not clear the counters (that would
-cost a cache write per lookup); failures age out with the window."""
+cost a cache write per lookup); failures age out with the window.
 
-from config.throttling import throttle_check, throttle_hit
+A lookup reads the four counters and the cached file in one cache round trip. The cached entry
+holds only what the citizen sees plus a keyed digest of the DNI, so the DNI must still match and
+nothing of a file is told to someone without it. Every save of a file or of a timeline step
+drops the entry (signals connected in apps.py), and entries live TRACK_CACHE_SECONDS at most, so
+a change made some other way (a catalogue rename, a bulk update) shows within that time."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from config.throttling import ThrottleRead
 from tramites_bridge.codes import code_normalise
-from tramites_bridge.selectors import TrackingResult, submission_track
+from tramites_bridge.selectors import (
+    TrackingResult,
+    submission_track_snapshot,
+    tracking_result_from_snapshot,
+)
 
 SCOPE = "tramites_track"
+TRACK_CACHE_SECONDS = 120
 THROTTLED_MESSAGE = (
     "Demasiadas consultas fallidas. Espere un minuto, revise su código y su DNI e intente de nuevo."
 )
@@ -20,18 +39,65 @@ NOT_FOUND_MESSAGE = (
 )
 
 
-def _identifiers(code: str, ip: str) -> list[str]:
-    return [f"code:{code_normalise(code) or (code or '').strip().upper()}", f"client:{ip}"]
+def track_cache_key(code: str) -> str:
+    return f"tramites:track:{code}"
+
+
+def dni_digest(dni: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), dni.encode(), hashlib.sha256).hexdigest()
+
+
+def tracking_cache_drop(code: str) -> None:
+    """Forgets the cached view of a file now and again when the caller's transaction commits
+    (a lookup in between could have cached the old state)."""
+    key = track_cache_key(code)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
     """The file, or None for any mismatch. Raises config.errors.Throttled (429) while over the
     limit."""
-    for identifier in _identifiers(code, ip):
-        throttle_check(scope=SCOPE, ip=ip, identifier=identifier, detail=THROTTLED_MESSAGE)
-    result = submission_track(code=code, dni=dni)
-    if result is None:
-        for identifier in _identifiers(code, ip):
-            throttle_hit(scope=SCOPE, ip=ip, identifier=identifier)
+    normalised = code_normalise(code)
+    dni = (dni or "").strip()
+    key = track_cache_key(normalised) if normalised else None
+    counters = ThrottleRead(
+        scope=SCOPE,
+        ip=ip,
+        identifiers=[f"code:{normalised or (code or '').strip().upper()}", f"client:{ip}"],
+        also=(key,) if key else (),
+    )
+    counters.check(THROTTLED_MESSAGE)
+    snapshot = counters.extra.get(key) if key else None
+    if snapshot is None and key and dni:
+        snapshot = submission_track_snapshot(code=normalised)
+        if snapshot is not None:
+            snapshot["dni"] = dni_digest(snapshot["dni"])
+            cache.set(key, snapshot, timeout=TRACK_CACHE_SECONDS)
+    if snapshot is None or not dni or not hmac.compare_digest(snapshot["dni"], dni_digest(dni)):
+        counters.hit()
         return None
-    return result
+    return tracking_result_from_snapshot(snapshot)
+
+
+def _drop_on_submission_change(sender, instance, **kwargs) -> None:
+    if instance.code:
+        tracking_cache_drop(instance.code)
+
+
+def _drop_on_event_change(sender, instance, **kwargs) -> None:
+    submission = instance.submission if instance.submission_id else None
+    if submission is not None and submission.code:
+        tracking_cache_drop(submission.code)
+
+
+def connect_cache_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from tramites_bridge.models import Submission, SubmissionEvent
+
+    uid = "tramites_bridge.tracking"
+    post_save.connect(_drop_on_submission_change, sender=Submission, dispatch_uid=f"{uid}.s")
+    post_delete.connect(_drop_on_submission_change, sender=Submission, dispatch_uid=f"{uid}.sd")
+    post_save.connect(_drop_on_event_change, sender=SubmissionEvent, dispatch_uid=f"{uid}.e")
+    post_delete.connect(_drop_on_event_change, sender=SubmissionEvent, dispatch_uid=f"{uid}.ed")

@@ -118,3 +118,61 @@ def test_the_tracking_page_is_throttled_too(client):
     response = client.post("/tramites/seguimiento/", {"codigo": "ABCDE12345", "dni": "1"})
     assert response.status_code == 429
     assert "Demasiadas consultas fallidas" in response.content.decode()
+
+
+def _data_queries(captured) -> list[str]:
+    """The queries of a request on this app's tables (the tests' cache is the database's: its
+    reads, writes and savepoints are not counted)."""
+    return [q["sql"] for q in captured if "tramites_bridge_" in q["sql"]]
+
+
+def test_a_lookup_costs_one_query_and_its_repeat_none(client, submission):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        assert _track(client, submission.code, "41234567").status_code == 200
+    assert len(_data_queries(first.captured_queries)) <= 1
+    with CaptureQueriesContext(connection) as repeat:
+        assert _track(client, submission.code, "41234567").status_code == 200
+    assert _data_queries(repeat.captured_queries) == []
+
+
+def test_a_change_of_state_or_office_shows_at_once_after_a_cached_lookup(
+    client, submission, make_user
+):
+    from tramites_bridge.models import Office
+    from tramites_bridge.services import submission_move
+
+    assert _track(client, submission.code, "41234567").json()["status"] == "observado"
+    staff = make_user("back_office")
+    submission_change_status(submission=submission, status=Status.IN_REVIEW, actor_id=staff.pk)
+    assert _track(client, submission.code, "41234567").json()["status"] == "en_revision"
+    archive = Office.objects.create(name="Archivo Central")
+    submission_move(submission=submission, office=archive, actor_id=staff.pk)
+    body = _track(client, submission.code, "41234567").json()
+    assert body["office"] == "Archivo Central"
+    assert body["timeline"][-1]["office"] == "Archivo Central"
+
+
+def test_a_cached_file_still_needs_its_dni_and_wrong_ones_are_throttled(client, submission):
+    assert _track(client, submission.code, "41234567").status_code == 200  # now cached
+    other = "0000000000" if submission.code != "0000000000" else "1111111111"
+    wrong_code = _track(client, other, "41234567").json()
+    for _ in range(9):
+        wrong_dni = _track(client, submission.code, "49999999")
+        assert wrong_dni.status_code == 404
+        assert wrong_dni.json() == wrong_code
+    assert _track(client, submission.code, "41234567").status_code == 429
+
+
+def test_the_cached_view_of_a_file_holds_no_dni_or_names(client, submission):
+    from django.core.cache import cache
+
+    from tramites_bridge.tracking import track_cache_key
+
+    assert _track(client, submission.code, "41234567").status_code == 200
+    cached = repr(cache.get(track_cache_key(submission.code)))
+    assert submission.code in cached
+    assert "41234567" not in cached
+    assert "María" not in cached and "Quispe" not in cached
