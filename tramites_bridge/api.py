@@ -1,8 +1,8 @@
 """/api/v1/tramites/: the catalogue, anonymous submissions (multipart) and tracking."""
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Header, Router, Status
 
 from config.accounts import API_AUTH, token_authenticate
@@ -14,7 +14,13 @@ from config.errors import (
 )
 from config.roles import CABINA_AGENTS, user_has_role
 from config.schemas import Error
-from config.throttling import client_ip, throttle_check, throttle_hit
+from config.throttling import ThrottleRead, client_ip
+from tramites_bridge.caching import (
+    HOLIDAYS_KEY,
+    holidays_cached,
+    procedure_cache_key,
+    procedure_cached,
+)
 from tramites_bridge.intake import form_errors_to_contract, intake_submission
 from tramites_bridge.models import Channel, Procedure, Submission
 from tramites_bridge.selectors import (
@@ -154,36 +160,37 @@ def create_submission(
                 ),
             }
         )
-    procedure = procedure_by_code(request.POST.get("procedure", ""))
+    # One cache round trip: the attempt counters, the procedure and the holiday calendar.
+    procedure_code = request.POST.get("procedure", "")
+    counters = ThrottleRead(
+        scope=SUBMIT_SCOPE,
+        ip=ip,
+        identifiers=[identifier] if cabina is None else [],
+        also=(procedure_cache_key(procedure_code), HOLIDAYS_KEY),
+    )
+    procedure = procedure_cached(procedure_code, counters.extra)
     if procedure is None:
         errors.append(
             {"field": "procedure", "message": "No existe un procedimiento activo con ese código."}
         )
-    # One transaction for the attempt's count (the cache is the database's in the default set-up)
-    # and the submission: one commit instead of three. Errors are raised after it, so a refused
-    # attempt still counts and its valid files are still kept.
-    with transaction.atomic():
-        if cabina is None:  # agents answer for their own submissions; citizens are counted
-            throttle_check(
-                scope=SUBMIT_SCOPE,
-                ip=ip,
-                identifier=identifier,
-                detail="Demasiadas solicitudes desde su conexión. Espere unos minutos.",
-            )
-            throttle_hit(scope=SUBMIT_SCOPE, ip=ip, identifier=identifier)
-        if errors:
-            result = None
-        else:
-            result = intake_submission(
-                procedure=procedure,
-                data=request.POST,
-                files=request.FILES,
-                idempotency_key=f"api:{key}",
-                channel=Channel.API,
-                ip=ip,
-                actor_id=agent.pk if agent else None,
-                cabina=cabina,
-            )
+    if cabina is None:  # agents answer for their own submissions; citizens are counted
+        counters.check("Demasiadas solicitudes desde su conexión. Espere unos minutos.")
+        # counted before the work, so a refused attempt counts too
+        counters.hit()
+    result = None
+    if not errors:
+        # no transaction around this: the submission opens the only one
+        result = intake_submission(
+            procedure=procedure,
+            data=request.POST,
+            files=request.FILES,
+            idempotency_key=f"api:{key}",
+            channel=Channel.API,
+            ip=ip,
+            actor_id=agent.pk if agent else None,
+            cabina=cabina,
+            calendar=holidays_cached(timezone.localdate(), counters.extra),
+        )
     if result is None:
         raise ValidationFailed(errors=errors)
     if result.submission is None:

@@ -7,6 +7,7 @@ class TramitesBridgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tramites_bridge.tracking import connect_cache_signals
+        from tramites_bridge import caching, tracking
 
-        connect_cache_signals()
+        tracking.connect_cache_signals()
+        caching.connect_cache_signals()

@@ -8,8 +8,9 @@ from django.http import QueryDict
 from config.errors import ConflictError
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.models import Procedure, Submission
-from tramites_bridge.selectors import pending_attachments
+from tramites_bridge.selectors import idempotency_key_state, pending_attachments
 from tramites_bridge.services import attachment_stash, submission_create
+from tramites_bridge.workdays import HolidayCalendar
 
 
 @dataclass
@@ -30,6 +31,7 @@ def intake_submission(
     actor_id: int | None = None,
     form_token: str | None = None,
     cabina=None,
+    calendar: HolidayCalendar | None = None,
 ) -> IntakeResult:
     """Validates and creates once per key. A repeat of a key that already made a submission
     returns it before validating again (its files were already consumed)."""
@@ -37,15 +39,16 @@ def intake_submission(
         data = data.copy()
     # the page's form carries its own token (shown again after an error); the API has the header
     data["token"] = form_token or idempotency_key
-    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
+    existing_id, stashed = idempotency_key_state(key=idempotency_key)
+    if existing_id is not None:
+        existing = Submission.objects.select_related("procedure", "office").get(pk=existing_id)
         if existing.procedure_id != procedure.pk or existing.dni != (data.get("dni") or "").strip():
             raise ConflictError(
                 "Esta clave de idempotencia ya se usó para otra solicitud. Use una clave nueva.",
                 code="idempotency_key_reused",
             )
         return IntakeResult(form=ProcedureForm(procedure=procedure), submission=existing)
-    pending = pending_attachments(token=idempotency_key)
+    pending = pending_attachments(token=idempotency_key) if stashed else {}
     form = ProcedureForm(data, files, procedure=procedure, pending=pending)
     if not form.is_valid():
         for name, upload in form.valid_uploads().items():
@@ -69,6 +72,7 @@ def intake_submission(
         key_checked=True,
         stashed=bool(pending),
         cabina=cabina,
+        calendar=calendar,
     )
     return IntakeResult(form=form, submission=submission, created=created)
 

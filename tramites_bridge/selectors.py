@@ -47,6 +47,29 @@ def pending_attachments(*, token: str) -> dict[str, Attachment]:
     }
 
 
+IDEMPOTENCY_SQL = """
+SELECT 'submission', id FROM tramites_bridge_submission WHERE idempotency_key = %s
+UNION ALL
+SELECT 'attachment', id FROM tramites_bridge_attachment
+WHERE token = %s AND submission_id IS NULL
+"""
+
+
+def idempotency_key_state(*, key: str) -> tuple[int | None, bool]:
+    """(id of the submission already made with this key or None, whether files are stashed
+    under it): one indexed query where asking each would cost two. Both are rare; the common
+    answer is (None, False)."""
+    submission_id, stashed = None, False
+    with connection.cursor() as cursor:
+        cursor.execute(IDEMPOTENCY_SQL, [key, key])
+        for kind, pk in cursor.fetchall():
+            if kind == "submission":
+                submission_id = pk
+            else:
+                stashed = True
+    return submission_id, stashed
+
+
 def submission_is_overdue(submission: Submission, *, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     return submission.status in OPEN_STATUSES and today > submission.due_date

@@ -26,7 +26,7 @@ from tramites_bridge.models import (
     Submission,
     SubmissionEvent,
 )
-from tramites_bridge.workdays import due_date_compute
+from tramites_bridge.workdays import HolidayCalendar, due_date_compute
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def submission_create(
     key_checked: bool = False,
     stashed: bool = True,
     cabina: Cabina | None = None,
+    calendar: HolidayCalendar | None = None,
 ) -> tuple[Submission, bool]:
     """Creates the submission once per idempotency key: (submission, created). A repeat of the
     same key returns the first submission; the same key with another citizen or procedure is a
@@ -89,7 +90,7 @@ def submission_create(
 
     A caller that has just looked the key up may say so (key_checked) and whether any files are
     stashed under it (stashed), to save those queries; a concurrent twin is still caught by the
-    unique key."""
+    unique key. A holiday `calendar` (workdays.HolidayCalendar) saves the due date's query."""
     if not key_checked:
         existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
         if existing is not None:
@@ -107,7 +108,7 @@ def submission_create(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                submission = _insert_submission(
+                submission, received = _insert_submission(
                     procedure=procedure,
                     idempotency_key=idempotency_key,
                     dni=dni,
@@ -122,6 +123,7 @@ def submission_create(
                     actor_id=actor_id,
                     stashed=stashed,
                     cabina=cabina,
+                    calendar=calendar,
                 )
         except IntegrityError:
             # Either a concurrent request with the same key won (return its submission) or, once
@@ -131,8 +133,7 @@ def submission_create(
                 return existing, False
             continue
         if submission.email:
-            event_id = submission.events.values_list("pk", flat=True).first()
-            transaction.on_commit(lambda eid=event_id: submission_notify(event_id=eid))
+            transaction.on_commit(lambda eid=received.pk: submission_notify(event_id=eid))
         return submission, True
     raise ConflictError("No se pudo registrar el trámite. Intente de nuevo.")
 
@@ -150,7 +151,7 @@ def _existing_for_key(key: str, *, procedure: Procedure, dni: str) -> Submission
 
 
 def _insert_submission(
-    *, procedure, idempotency_key, uploads, ip, actor_id, stashed, cabina, **fields
+    *, procedure, idempotency_key, uploads, ip, actor_id, stashed, cabina, calendar, **fields
 ):
     today = timezone.localdate()
     if cabina is not None:
@@ -163,7 +164,9 @@ def _insert_submission(
         status=Status.RECEIVED,
         office=procedure.office,
         fee=procedure.fee,
-        due_date=due_date_compute(start=today, working_days=procedure.deadline_days),
+        due_date=due_date_compute(
+            start=today, working_days=procedure.deadline_days, calendar=calendar
+        ),
         **fields,
     )
     for field_name, upload in uploads.items():
@@ -182,7 +185,7 @@ def _insert_submission(
         Attachment.objects.filter(token=idempotency_key, submission__isnull=True).exclude(
             field_name__in=list(uploads)
         ).update(submission=submission)
-    SubmissionEvent.objects.create(
+    received = SubmissionEvent.objects.create(
         submission=submission, status=Status.RECEIVED, office=procedure.office
     )
     AuditEntry.objects.create(
@@ -200,7 +203,7 @@ def _insert_submission(
             submission=submission,
         )
     _outbox_add(submission, "submission.created")
-    return submission
+    return submission, received
 
 
 def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:

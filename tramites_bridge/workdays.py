@@ -1,7 +1,10 @@
 """The working-days calendar: Monday to Friday, except the holidays in the Holiday table
 (Peru's national holidays are loaded by a migration; the back office adds local ones)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+HORIZON_DAYS = 400
 
 
 def holidays_between(start: date, end: date) -> set[date]:
@@ -12,16 +15,40 @@ def holidays_between(start: date, end: date) -> set[date]:
     )
 
 
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """The holidays from `start` to `end` (both included): what due_date_compute needs, loaded
+    once and kept in the shared cache instead of a query per submission."""
+
+    start: date
+    end: date
+    days: frozenset[date]
+
+    def covers(self, start: date, end: date) -> bool:
+        return self.start <= start and end <= self.end
+
+
+def holiday_calendar_load(start: date, days: int = HORIZON_DAYS) -> HolidayCalendar:
+    end = start + timedelta(days=days)
+    return HolidayCalendar(start=start, end=end, days=frozenset(holidays_between(start, end)))
+
+
 def is_working_day(day: date, holidays: set[date]) -> bool:
     return day.weekday() < 5 and day not in holidays
 
 
-def due_date_compute(*, start: date, working_days: int) -> date:
+def due_date_compute(
+    *, start: date, working_days: int, calendar: HolidayCalendar | None = None
+) -> date:
     """The date on which a deadline of `working_days` working days ends, counting from the
-    working day after `start` (the day of receipt does not count, as in Peru's Ley 27444)."""
+    working day after `start` (the day of receipt does not count, as in Peru's Ley 27444).
+    A `calendar` that covers the window saves the query."""
     # Weekends alone at most add 3 days per 5; holidays are rare: a generous window, one query.
     window_end = start + timedelta(days=working_days * 2 + 30)
-    holidays = holidays_between(start, window_end)
+    if calendar is not None and calendar.covers(start, window_end):
+        holidays = set(calendar.days)
+    else:
+        holidays = holidays_between(start, window_end)
     day, counted = start, 0
     while counted < working_days:
         day += timedelta(days=1)

@@ -125,3 +125,54 @@ def test_the_submission_endpoint_is_documented(client):
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"201", "422"} <= set(operation["responses"])
     assert "/api/v1/tramites/track/{code}" in schema["paths"]
+
+
+def _data_queries(captured) -> list[str]:
+    """The queries on this app's tables (the tests' cache is the database's: not counted)."""
+    return [q["sql"] for q in captured if "tramites_bridge_" in q["sql"]]
+
+
+def test_a_submission_costs_one_key_check_and_its_inserts(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    procedure = ProcedureFactory()
+    assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    queries = _data_queries(captured.captured_queries)
+    # the key check, then submission, attachment, timeline step, audit entry, outbox event
+    assert len(queries) <= 6, queries
+    assert not [q for q in queries if "procedure" in q.split("FROM")[-1][:40]]
+    assert not [q for q in queries if "tramites_bridge_holiday" in q]
+
+
+def test_a_procedure_closed_or_given_a_new_field_is_seen_by_the_next_submission(client):
+    from tramites_bridge.models import ProcedureField
+
+    procedure = ProcedureFactory()
+    assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    ProcedureField.objects.create(
+        procedure=procedure, sort_order=9, name="aforo", label="Aforo", kind="text", required=True
+    )
+    refused = _post(client, procedure, key=str(uuid.uuid4()))
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["aforo"]
+    procedure.active = False
+    procedure.save()
+    closed = _post(client, procedure, key=str(uuid.uuid4()), aforo="20")
+    assert closed.status_code == 422
+    assert [e["field"] for e in closed.json()["errors"]] == ["procedure"]
+
+
+def test_a_holiday_added_moves_the_next_due_date(client):
+    from datetime import date
+
+    from tramites_bridge.models import Holiday
+
+    procedure = ProcedureFactory()
+    first = _post(client, procedure, key=str(uuid.uuid4())).json()
+    due = date.fromisoformat(first["due_date"])
+    Holiday.objects.create(date=due, name="Feriado local")
+    second = _post(client, procedure, key=str(uuid.uuid4())).json()
+    assert date.fromisoformat(second["due_date"]) > due

@@ -1,0 +1,94 @@
+"""Shared-cache copies of what every submission reads and almost never changes: an active
+procedure with its office and form fields, and the holiday calendar. A submission fetches both
+in the same cache round trip as its throttling counters instead of three queries.
+
+Every save or delete of a procedure, a form field, an office or a holiday drops the copies
+(signals connected in apps.py); the copies also expire on their own, so a change made without a
+save (a bulk update) shows within PROCEDURE_SECONDS / HOLIDAYS_SECONDS."""
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db import transaction
+
+from tramites_bridge.models import Procedure
+from tramites_bridge.selectors import procedure_by_code
+from tramites_bridge.workdays import HolidayCalendar, holiday_calendar_load
+
+PROCEDURE_SECONDS = 60
+HOLIDAYS_SECONDS = 3600
+HOLIDAYS_KEY = "tramites:holidays"
+
+
+def procedure_cache_key(code: str) -> str:
+    return f"tramites:procedure:{(code or '').strip().upper()}"
+
+
+def procedure_cached(code: str, found: dict) -> Procedure | None:
+    """The active procedure with this TUPA code: the copy in `found` (what the caller read from
+    the cache under procedure_cache_key) or, failing that, the database's, then kept."""
+    key = procedure_cache_key(code)
+    procedure = found.get(key)
+    if procedure is None:
+        procedure = procedure_by_code(code)
+        if procedure is not None:
+            list(procedure.fields.all())  # prefetched: the copy carries its fields
+            cache.set(key, procedure, timeout=PROCEDURE_SECONDS)
+    return procedure
+
+
+def holidays_cached(today: date, found: dict) -> HolidayCalendar:
+    """The holiday calendar from `today` on: the copy in `found` under HOLIDAYS_KEY when it
+    starts no later than today, else loaded and kept."""
+    calendar = found.get(HOLIDAYS_KEY)
+    if calendar is None or calendar.start > today:
+        calendar = holiday_calendar_load(today)
+        cache.set(HOLIDAYS_KEY, calendar, timeout=HOLIDAYS_SECONDS)
+    return calendar
+
+
+def _drop(keys: list[str]) -> None:
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _drop_procedure(sender, instance, **kwargs) -> None:
+    _drop([procedure_cache_key(instance.tupa_code)])
+
+
+def _drop_procedure_of_field(sender, instance, **kwargs) -> None:
+    codes = Procedure.objects.filter(pk=instance.procedure_id).values_list("tupa_code", flat=True)
+    _drop([procedure_cache_key(code) for code in codes])
+
+
+def _drop_procedures_of_office(sender, instance, **kwargs) -> None:
+    codes = Procedure.objects.filter(office_id=instance.pk).values_list("tupa_code", flat=True)
+    if codes:
+        _drop([procedure_cache_key(code) for code in codes])
+
+
+def _drop_holidays(sender, instance, **kwargs) -> None:
+    _drop([HOLIDAYS_KEY])
+
+
+def connect_cache_signals() -> None:
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from tramites_bridge.models import Holiday, Office, ProcedureField
+
+    uid = "tramites_bridge.caching"
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(_drop_procedure, sender=Procedure, dispatch_uid=f"{uid}.p.{name}")
+        signal.connect(
+            _drop_procedure_of_field, sender=ProcedureField, dispatch_uid=f"{uid}.f.{name}"
+        )
+        signal.connect(_drop_procedures_of_office, sender=Office, dispatch_uid=f"{uid}.o.{name}")
+        signal.connect(_drop_holidays, sender=Holiday, dispatch_uid=f"{uid}.h.{name}")
+    # a renamed TUPA code: the copy under the old code goes too
+    pre_save.connect(_drop_renamed_procedure, sender=Procedure, dispatch_uid=f"{uid}.p.rename")
+
+
+def _drop_renamed_procedure(sender, instance, **kwargs) -> None:
+    if instance.pk:
+        codes = Procedure.objects.filter(pk=instance.pk).values_list("tupa_code", flat=True)
+        _drop([procedure_cache_key(code) for code in codes])
