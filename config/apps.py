@@ -11,6 +11,9 @@ class PlatformConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from config.page_cache import connect_signals
         from config.roles import roles_apply
+
+        connect_signals()
 
         post_migrate.connect(roles_apply, dispatch_uid="platform.roles_apply")

@@ -13,6 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from config.page_cache import CachedViewRestrictionsMixin
 from lms.blocks import LessonStreamBlock
 from lms.forms import LessonPageForm
 
@@ -89,7 +90,7 @@ class UnitPage(Page):
         verbose_name_plural = "unidades"
 
 
-class LessonPage(Page):
+class LessonPage(CachedViewRestrictionsMixin, Page):
     """A lesson. Its episode number lives only here; broadcast's Episode points at it.
 
     `course` is the grandparent course, copied here on every save so that the database itself
@@ -178,11 +179,13 @@ class LessonPage(Page):
         return lesson_serve(request, *args, lesson=self, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from lms.selectors import lesson_downloads_for
+        from lms.lesson_cache import lesson_page_parts
 
         context = super().get_context(request, *args, **kwargs)
-        if self.pk:  # a preview of a lesson not saved yet has nothing to download
-            context.update(lesson_downloads_for(lesson=self))
+        # the same for every student: from the cache, except in a preview (a draft's content)
+        context.update(
+            lesson_page_parts(lesson=self, use_cache=not getattr(request, "is_preview", False))
+        )
         return context
 
 

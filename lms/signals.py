@@ -1,7 +1,7 @@
 """Keeps the course's workflow/permissions, the lessons' course and the bundles in step with the
 page tree and the media pipeline."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, post_page_move
 
@@ -50,3 +50,41 @@ def download_recorded(sender, instance: LessonDownload, created: bool, raw: bool
         from lms.services import download_progress_record
 
         download_progress_record(download=instance)
+
+
+def _lesson_media_changed(sender, raw: bool = False, **kwargs):
+    """Whatever the lesson page's cached parts show besides the page itself: the downloads
+    (assets, renditions, bundles, documents), the body's players and images, the quiz."""
+    from config.page_cache import bump
+    from lms.lesson_cache import LESSON_MEDIA
+
+    if not raw:
+        bump(LESSON_MEDIA)
+
+
+def _connect_lesson_media() -> None:
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    from lms.models import LessonBundle, LessonMediaAsset, QuizQuestion
+    from media_pipeline.models import Rendition
+
+    models = (
+        MediaAsset,
+        Rendition,
+        LessonBundle,
+        LessonMediaAsset,
+        QuizQuestion,
+        get_document_model(),
+        get_image_model(),
+    )
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _lesson_media_changed,
+                sender=model,
+                dispatch_uid=f"lms.lesson_media.{model._meta.label}.{id(signal)}",
+            )
+
+
+_connect_lesson_media()

@@ -68,7 +68,10 @@ def lesson_serve(request: HttpRequest, *args, lesson: LessonPage, **kwargs) -> H
     context["student"] = student
     context.update(
         lesson_progress_context(
-            lesson=lesson, student=student, attempt_id=request.session.get(f"quiz-{lesson.pk}")
+            lesson=lesson,
+            student=student,
+            attempt_id=request.session.get(f"quiz-{lesson.pk}"),
+            questions=context["quiz_questions"],
         )
     )
     return TemplateResponse(request, lesson.get_template(request, *args, **kwargs), context)

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # last: its process_view runs after every other middleware's (CSRF's among them)
+    "config.page_cache.PageRouteCacheMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp), the same in every environment so tests see it -------
@@ -138,6 +140,9 @@ LOGIN_URL = "cms:login"
 # Students land on their lessons; my_lessons sends staff on to the admin.
 LOGIN_REDIRECT_URL = "lms:my_lessons"
 LOGOUT_REDIRECT_URL = "/"
+# Sessions are read from the shared cache and written through to the database: a page view
+# reads no session row, and a session survives a cache restart.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 WAGTAILADMIN_USER_LOGIN_FORM = "config.accounts.ThrottledLoginForm"
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
