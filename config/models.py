@@ -36,3 +36,28 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RetentionRun(models.Model):
+    """One run of the personal-data retention (manage.py anonimizar_datos or the weekly task):
+    how many records of each kind it anonymised, so staff can tell what happened and when."""
+
+    ran_at = models.DateTimeField("fecha", auto_now_add=True, db_index=True)
+    dry_run = models.BooleanField("solo conteo", default=False)
+    tramites_cutoff = models.DateTimeField("trámites cerrados antes de")
+    students_cutoff = models.DateTimeField("estudiantes retirados antes de")
+    submissions = models.PositiveIntegerField("trámites anonimizados", default=0)
+    attachments = models.PositiveIntegerField("adjuntos borrados", default=0)
+    students = models.PositiveIntegerField("estudiantes anonimizados", default=0)
+
+    class Meta:
+        ordering = ["-ran_at"]
+        verbose_name = "ejecución de la retención de datos"
+        verbose_name_plural = "ejecuciones de la retención de datos"
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.ran_at:%Y-%m-%d %H:%M} · {self.submissions} trámites, "
+            f"{self.attachments} adjuntos, {self.students} estudiantes"
+        )

@@ -18,3 +18,16 @@ def worker_heartbeat_record(*, name: str = "worker", hostname: str = "") -> Work
 def worker_heartbeat_task(name: str = "worker") -> None:
     """Proves a worker is consuming the queue: beat sends it every WORKER_HEARTBEAT_SECONDS."""
     worker_heartbeat_record(name=name, hostname=worker_heartbeat_task.request.hostname or "")
+
+
+@shared_task(name="config.anonymise_personal_data", queue="short", acks_late=True)
+def anonymise_personal_data_task() -> dict:
+    """Weekly (beat): the same run as manage.py anonimizar_datos; a repeat finds nothing."""
+    from config.anonymise import personal_data_anonymise
+
+    result = personal_data_anonymise()
+    return {
+        "submissions": result.submissions,
+        "attachments": result.attachments,
+        "students": result.students,
+    }

@@ -230,6 +230,8 @@ class StudentProfile(models.Model):
     zone = models.CharField("zona", max_length=6, choices=Zone.choices)
     phone = models.CharField("teléfono", max_length=15, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when retention replaced the student's data (lms.retention); progress rows stay.
+    anonymised_at = models.DateTimeField("datos anonimizados", null=True, blank=True)
 
     class Meta:
         verbose_name = "estudiante"
@@ -246,6 +248,8 @@ class Enrollment(models.Model):
     )
     course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrollments")
     enrolled_at = models.DateTimeField(auto_now_add=True)
+    # When the student left this course (withdrew or stopped coming); the coach records it.
+    left_at = models.DateTimeField("retiro del curso", null=True, blank=True)
 
     class Meta:
         verbose_name = "matrícula"

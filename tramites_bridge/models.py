@@ -243,6 +243,9 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
     Status.ANNULLED: set(),
 }
 OPEN_STATUSES = [Status.RECEIVED, Status.IN_REVIEW, Status.OBSERVED]
+# Decided files: the municipality has answered (an approved or rejected file may still be handed
+# over, but nothing about the citizen's request is examined any more). Retention counts from here.
+CLOSED_STATUSES = [Status.APPROVED, Status.REJECTED, Status.DELIVERED, Status.ANNULLED]
 
 
 class Channel(models.TextChoices):
@@ -354,6 +357,8 @@ class Submission(models.Model):
         related_name="submissions",
     )
     agent_id = models.PositiveIntegerField("agente (id de usuario)", null=True, blank=True)
+    # Set when retention replaced the citizen's data (tramites_bridge.retention).
+    anonymised_at = models.DateTimeField("datos anonimizados", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -326,6 +326,22 @@ CELERY_BEAT_SCHEDULE["tramites-purge-pending-uploads"] = {
     "options": {"queue": "short"},
 }
 
+# --- Personal data retention (Ley 29733) -------------------------------------------------------
+# Days after a procedure is decided (aprobado, rechazado, entregado or anulado) before the
+# citizen's data in it is anonymised. 5 years by default: longer than every period in which the
+# decision can still be appealed, reviewed or sanctioned under the Ley 27444 (TUO), so the online
+# file is no longer needed for that; the paper file follows the municipality's archive rules.
+RETENTION_TRAMITES_DAYS = env_int("RETENTION_TRAMITES_DAYS", 5 * 365)
+# Days after a student left every course they were enrolled in (the coach records the date)
+# before their account and profile are anonymised. One year, as the login page and the import
+# form tell students and coaches.
+RETENTION_STUDENTS_DAYS = env_int("RETENTION_STUDENTS_DAYS", 365)
+CELERY_BEAT_SCHEDULE["retention-anonymise"] = {
+    "task": "config.anonymise_personal_data",
+    "schedule": crontab(day_of_week="sunday", hour=4, minute=0),
+    "options": {"queue": "short", "expires": 24 * 3600},
+}
+
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
