@@ -48,6 +48,7 @@ def holidays_cached(today: date, found: dict) -> HolidayCalendar:
 
 
 def _drop(keys: list[str]) -> None:
+    """Now, and again when the transaction commits (a read in between could keep the old)."""
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

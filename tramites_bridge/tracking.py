@@ -9,9 +9,10 @@ cost a cache write per lookup); failures age out with the window.
 
 A lookup reads the four counters and the cached file in one cache round trip. The cached entry
 holds only what the citizen sees plus a keyed digest of the DNI, so the DNI must still match and
-nothing of a file is told to someone without it. Every save of a file or of a timeline step
-drops the entry (signals connected in apps.py), and entries live TRACK_CACHE_SECONDS at most, so
-a change made some other way (a catalogue rename, a bulk update) shows within that time."""
+nothing of a file is told to someone without it. Every save of a file (each change of state or
+office saves it) drops the entry when its transaction commits (signal connected in apps.py), and
+entries live TRACK_CACHE_SECONDS at most, so a change made some other way (a catalogue rename, a
+bulk update) shows within that time."""
 
 import hashlib
 import hmac
@@ -80,24 +81,18 @@ def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
     return tracking_result_from_snapshot(snapshot)
 
 
-def _drop_on_submission_change(sender, instance, **kwargs) -> None:
-    if instance.code:
+def _drop_on_submission_change(sender, instance, created=False, **kwargs) -> None:
+    # A new file cannot be cached yet. Every change of state or office saves the file (the
+    # services do it under a row lock), so this also covers the new timeline step.
+    if instance.code and not created:
         tracking_cache_drop(instance.code)
-
-
-def _drop_on_event_change(sender, instance, **kwargs) -> None:
-    submission = instance.submission if instance.submission_id else None
-    if submission is not None and submission.code:
-        tracking_cache_drop(submission.code)
 
 
 def connect_cache_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from tramites_bridge.models import Submission, SubmissionEvent
+    from tramites_bridge.models import Submission
 
     uid = "tramites_bridge.tracking"
     post_save.connect(_drop_on_submission_change, sender=Submission, dispatch_uid=f"{uid}.s")
     post_delete.connect(_drop_on_submission_change, sender=Submission, dispatch_uid=f"{uid}.sd")
-    post_save.connect(_drop_on_event_change, sender=SubmissionEvent, dispatch_uid=f"{uid}.e")
-    post_delete.connect(_drop_on_event_change, sender=SubmissionEvent, dispatch_uid=f"{uid}.ed")
