@@ -4,7 +4,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from lms import admin_views
+from lms import admin_retention, admin_views
 from lms.models import LessonPage
 from lms.selectors import lesson_move_conflicts
 
@@ -35,6 +35,7 @@ def register_lms_admin_urls():
             admin_views.password_reset,
             name="password_reset",
         ),
+        path("<int:student_id>/retiro/", admin_retention.student_departure, name="departure"),
     ]
     tracking_urls = [
         path("", admin_views.tracking, name="tracking"),

@@ -394,6 +394,12 @@ site(
     admin_for("coach"),
     url="/admin/estudiantes/{student_profile}/nueva-contrasena/",
 )
+# Coaches record when a student left a course (retention of personal data counts from it).
+site(
+    "admin/estudiantes/<int:student_id>/retiro/",
+    admin_for("coach"),
+    url="/admin/estudiantes/{student_profile}/retiro/",
+)
 
 # ---- Wagtail's own screens and the site's pages
 STAFF = ("presenter", "tv_staff", "coach", "validator", "back_office")

@@ -25,3 +25,13 @@ def progress_for(progress_by_lesson, lesson):
 @register.inclusion_tag("lms/includes/progress_badge.html")
 def progress_badge(progress):
     return {"progress": progress}
+
+
+@register.simple_tag
+def students_retention_period() -> str:
+    """How long a departed student's data is kept, in words (settings.RETENTION_STUDENTS_DAYS)."""
+    from django.conf import settings
+
+    from config.retention import retention_period_text
+
+    return retention_period_text(settings.RETENTION_STUDENTS_DAYS)

@@ -98,3 +98,14 @@ def bar_chart(rows, title: str = ""):
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
+
+
+@register.simple_tag
+def tramites_retention_period() -> str:
+    """How long a decided file keeps the citizen's data, in words (RETENTION_TRAMITES_DAYS):
+    the privacy notice says what the retention run does."""
+    from django.conf import settings
+
+    from config.retention import retention_period_text
+
+    return retention_period_text(settings.RETENTION_TRAMITES_DAYS)
