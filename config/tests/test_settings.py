@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("cache_url", "backend"),
     [
         ("db://cache_table", "django.core.cache.backends.db.DatabaseCache"),
-        ("redis://127.0.0.1:6379/3", "django.core.cache.backends.redis.RedisCache"),
+        ("redis://127.0.0.1:6379/3", "config.redis_cache.ReusingRedisCache"),
         ("locmem://", "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )
@@ -20,6 +20,25 @@ def test_cache_url_selects_the_backend(cache_url, backend):
     from config.env import parse_cache_url
 
     assert parse_cache_url(cache_url)["BACKEND"] == backend
+
+
+def test_the_redis_cache_shares_one_client_and_keeps_every_operation():
+    import redis
+
+    from config.redis_cache import ReusingRedisCache
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    cache = ReusingRedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "settings-test"})
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set_many({"a": (1, 2.5), "b": "dos"}, timeout=30)
+    assert cache.get_many(["a", "b", "c"]) == {"a": (1, 2.5), "b": "dos"}
+    assert cache.incr("n", delta=1) if cache.add("n", 1, timeout=30) else False
+    assert cache.get("n") == 2
+    cache.delete_many(["a", "b", "n"])
+    assert cache.get_many(["a", "b", "n"]) == {}
 
 
 def test_check_deploy_with_production_variables_prints_no_warnings(tmp_path):
