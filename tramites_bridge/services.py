@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -156,7 +156,7 @@ def _insert_submission(
     today = timezone.localdate()
     if cabina is not None:
         fields.update(cabina=cabina, agent_id=actor_id, channel="cabina")
-    submission = Submission.objects.create(
+    submission = Submission(
         code=code_generate(),
         procedure=procedure,
         idempotency_key=idempotency_key,
@@ -169,6 +169,7 @@ def _insert_submission(
         ),
         **fields,
     )
+    rows = []
     for field_name, upload in uploads.items():
         content_type, _ext = upload.sniffed
         attachment = Attachment(
@@ -180,35 +181,107 @@ def _insert_submission(
             size=upload.size,
         )
         attachment.file.save(upload.name or "archivo", upload, save=False)
-        attachment.save()
+        rows.append(attachment)
+    received = SubmissionEvent(
+        submission=submission, status=Status.RECEIVED, office=procedure.office
+    )
+    rows.append(received)
+    rows.append(
+        AuditEntry(
+            submission=submission,
+            action=AuditEntry.Action.SUBMITTED,
+            actor_id=actor_id,
+            ip=_clean_ip(ip),
+            details={"channel": submission.channel, "procedure": procedure.tupa_code},
+        )
+    )
+    if cabina is not None:
+        rows.append(
+            LedgerEntry(
+                cabina=cabina,
+                kind=LedgerEntry.Kind.CREDIT,
+                amount=settings.TRAMITES_CABINA_FEE,
+                submission=submission,
+            )
+        )
+    outbox = _outbox_event(submission, "submission.created")
+    rows.append(outbox)
+    _insert_with_rows(submission, rows)
     if stashed:
         Attachment.objects.filter(token=idempotency_key, submission__isnull=True).exclude(
             field_name__in=list(uploads)
         ).update(submission=submission)
-    received = SubmissionEvent.objects.create(
-        submission=submission, status=Status.RECEIVED, office=procedure.office
-    )
-    AuditEntry.objects.create(
-        submission=submission,
-        action=AuditEntry.Action.SUBMITTED,
-        actor_id=actor_id,
-        ip=_clean_ip(ip),
-        details={"channel": submission.channel, "procedure": procedure.tupa_code},
-    )
-    if cabina is not None:
-        LedgerEntry.objects.create(
-            cabina=cabina,
-            kind=LedgerEntry.Kind.CREDIT,
-            amount=settings.TRAMITES_CABINA_FEE,
-            submission=submission,
-        )
-    _outbox_add(submission, "submission.created")
+    _outbox_deliver_on_commit(outbox)
     return submission, received
 
 
-def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:
-    """The event for the back office, in the caller's transaction. Ids and codes only."""
-    event = OutboxEvent.objects.create(
+def _insert_values(obj) -> tuple[list[str], list]:
+    """A new row's columns and database values, prepared as Model.save prepares them (defaults,
+    auto_now_add, JSON, decimals)."""
+    columns, values = [], []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return columns, values
+
+
+def _insert_with_rows(submission: Submission, rows: list) -> None:
+    """Inserts a new submission and the rows that point at it (attachments, its first timeline
+    step, the audit entry, the ledger credit, the outbox event). On PostgreSQL this is ONE SQL
+    statement in which each row takes the submission's id from the statement itself: six
+    INSERTs cost six round trips and six passes through the ORM's compiler, the larger part of
+    a submission's time. Elsewhere (SQLite has no INSERT inside WITH) each row is saved.
+
+    Table and column names come from the models' metadata only. The single statement sends no
+    save signals for these new rows (none is needed: nothing can have cached a file that did
+    not exist yet)."""
+    if connection.vendor != "postgresql":
+        submission.save(force_insert=True)
+        for row in rows:
+            row.submission = submission
+            row.save(force_insert=True)
+        return
+    columns, params = _insert_values(submission)
+    sql = [_cte("s", Submission._meta.db_table, columns, ["%s"] * len(columns))]
+    for n, row in enumerate(rows):
+        row_columns, row_values = _insert_values(row)
+        placeholders = []
+        for column, value in zip(row_columns, row_values, strict=True):
+            if column == "submission_id":
+                placeholders.append("(SELECT id FROM s)")
+            else:
+                placeholders.append("%s")
+                params.append(value)
+        sql.append(_cte(f"r{n}", row._meta.db_table, row_columns, placeholders))
+    returned = ", ".join(f"(SELECT id FROM {name})" for name in ["s", *_names(len(rows))])  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(sql)} SELECT {returned}", params)
+        ids = cursor.fetchone()
+    for obj, pk in zip([submission, *rows], ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    for row in rows:
+        row.submission_id = submission.pk
+
+
+def _names(count: int) -> list[str]:
+    return [f"r{n}" for n in range(count)]
+
+
+def _cte(name: str, table: str, columns: list[str], values: list[str]) -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"{name} AS (INSERT INTO {qn(table)} ({', '.join(map(qn, columns))}) "  # noqa: S608
+        f"VALUES ({', '.join(values)}) RETURNING {qn('id')})"
+    )
+
+
+def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:
+    """The event for the back office, not yet saved. Ids and codes only."""
+    return OutboxEvent(
         kind=kind,
         submission=submission,
         payload={
@@ -222,10 +295,20 @@ def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:
             **extra,
         },
     )
+
+
+def _outbox_deliver_on_commit(event: OutboxEvent) -> None:
     if settings.TRAMITES_BACKOFFICE_URL:
         from tramites_bridge.tasks import deliver_outbox_event_task
 
         transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk))
+
+
+def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:
+    """The event for the back office, in the caller's transaction."""
+    event = _outbox_event(submission, kind, **extra)
+    event.save()
+    _outbox_deliver_on_commit(event)
     return event
 
 

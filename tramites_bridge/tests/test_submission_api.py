@@ -141,8 +141,9 @@ def test_a_submission_costs_one_key_check_and_its_inserts(client):
     with CaptureQueriesContext(connection) as captured:
         assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
     queries = _data_queries(captured.captured_queries)
-    # the key check, then submission, attachment, timeline step, audit entry, outbox event
-    assert len(queries) <= 6, queries
+    # the key check, then submission, attachment, timeline step, audit entry, outbox event:
+    # one INSERT statement for all of them on PostgreSQL, one each elsewhere
+    assert len(queries) <= (2 if connection.vendor == "postgresql" else 6), queries
     assert not [q for q in queries if "procedure" in q.split("FROM")[-1][:40]]
     assert not [q for q in queries if "tramites_bridge_holiday" in q]
 
