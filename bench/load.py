@@ -7,6 +7,7 @@
 3. The "21:00 burst": 530 logged-in students open tonight's lesson page within 10 seconds, as
    when the episode airs: arrivals spread evenly over the 10 s (open loop: a slow answer does
    not slow the arrivals). Target: 0 errors and p95 within 3x the same page's unloaded latency.
+   The run prints the burst p95 against the unloaded p95 (the verdict) and the unloaded p50.
 
 The progress API (issue 6) is measured when its route exists; until then the run says so.
 
@@ -44,7 +45,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 BURST_STUDENTS = int(os.environ.get("BENCH_BURST_STUDENTS", "530"))
 BURST_SECONDS = float(os.environ.get("BENCH_BURST_SECONDS", "10"))
-BASELINE_REQUESTS = 30
+BASELINE_REQUESTS = 100
 DB_NAME = "pap_bench_load"
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
 shutil.rmtree(BENCH_DIR, ignore_errors=True)
@@ -90,12 +91,14 @@ def ensure_database() -> None:
 def prepare() -> dict:
     """Migrates, loads the demo data, opens a session for every enrolled student (as if each had
     logged in: hashing 530 passwords is not what is measured) and picks tonight's lesson."""
+    from importlib import import_module
+
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connections
     from django.utils import timezone
@@ -104,6 +107,7 @@ def prepare() -> dict:
     from lms.models import Enrollment, LessonPage
     from tramites_bridge.models import Submission
 
+    cache.clear()  # this run's own cache: nothing left from an earlier database
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -126,6 +130,8 @@ def prepare() -> dict:
         .order_by("pk")[:BURST_STUDENTS]
     )
     backend = settings.AUTHENTICATION_BACKENDS[0]
+    # the site's own session engine (as a login would store it)
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     cookies = []
     for enrollment in students:
         user = enrollment.student.user
@@ -280,6 +286,20 @@ def burst(port: int, world: dict) -> dict:
     return result
 
 
+def check_lesson_page(port: int, world: dict) -> None:
+    """The burst must measure the lesson itself, not a login redirect or a refusal."""
+    url, headers = request_for("lesson", world, 0)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", url, headers=headers)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    if response.status != 200 or world["lesson_title"] not in body or "Su avance" not in body:
+        raise RuntimeError(f"la página de lección no se sirvió a la estudiante ({response.status})")
+
+
 def wait_until_up(port: int) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -325,6 +345,7 @@ def main() -> int:
     )
     try:
         wait_until_up(port)
+        check_lesson_page(port, world)
         for kind in kinds:  # warm every worker: imports, templates, connections
             client_loop((kind, port, world, 1.0, 0))
         base = {kind: unloaded(kind, port, world) for kind in kinds}
@@ -359,18 +380,25 @@ def main() -> int:
         )
     if not world["progress_url"]:
         log("| progress API | not measured: the route of issue 6 does not exist yet | | | | |")
-    ratio = rush["p95"] / base["lesson"]["p50"] if base["lesson"]["p50"] else float("nan")
+    lesson_base = base["lesson"]
+    ratio = rush["p95"] / lesson_base["p95"] if lesson_base["p95"] else float("nan")
+    ratio_p50 = rush["p95"] / lesson_base["p50"] if lesson_base["p50"] else float("nan")
     ok = rush["errors"] == 0 and ratio <= 3
     log()
     log(
         f"21:00 burst: {rush['students']} students over {BURST_SECONDS:.0f} s "
         f"(all answered after {rush['took']:.1f} s)"
     )
-    log("| requests | p50 ms | p95 ms | p99 ms | errors | p95 / unloaded p50 | target |")
-    log("|---|---|---|---|---|---|---|")
+    log(
+        "| requests | p50 ms | p95 ms | p99 ms | errors | p95 / unloaded p95 "
+        "| p95 / unloaded p50 | target (against unloaded p95) |"
+    )
+    log("|---|---|---|---|---|---|---|---|")
     log(
         f"| {rush['count']} | {rush['p50']:.1f} | {rush['p95']:.1f} | {rush['p99']:.1f} | "
-        f"{rush['errors']} | {ratio:.2f}× | 0 errors and ≤ 3× → {'OK' if ok else 'MISSED'} |"
+        f"{rush['errors']} | {ratio:.2f}× (of {lesson_base['p95']:.1f} ms) | "
+        f"{ratio_p50:.2f}× (of {lesson_base['p50']:.1f} ms) | "
+        f"0 errors and ≤ 3× → {'OK' if ok else 'MISSED'} |"
     )
     log(f"(client lateness p95 {rush['late_p95']:.0f} ms: how far behind schedule requests left)")
     log(f"Load average at the end: {os.getloadavg()[0]:.1f}")

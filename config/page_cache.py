@@ -186,18 +186,22 @@ class PageRouteCacheMiddleware:
 
 # --- view restrictions ---------------------------------------------------------------------------
 class CachedViewRestrictionsMixin:
-    """A page whose view restrictions (its own and its ancestors') come from the cache. The list
-    changes when a restriction is saved or deleted, or when the page moves (its path is in the
-    key)."""
+    """A page whose view restrictions (its own and its ancestors') are found through the cache:
+    the ids of the restrictions that apply are kept, and the queryset returned filters on them
+    (none at all, the usual case, is an empty queryset: no query). It is still a queryset, as
+    Wagtail's admin expects. The ids change when a restriction is saved or deleted, or when
+    the page moves (its path is in the key)."""
 
     def get_view_restrictions(self):
         restrictions_token, pages_token = tokens(VIEW_RESTRICTIONS, PAGES)
         key = f"view-restrictions:{restrictions_token}:{pages_token}:{self.path}"
-        found = cache.get(key)
-        if found is None:
-            found = list(super().get_view_restrictions())
-            cache.set(key, found, TIMEOUT)
-        return found
+        ids = cache.get(key)
+        if ids is None:
+            ids = list(super().get_view_restrictions().values_list("pk", flat=True))
+            cache.set(key, ids, TIMEOUT)
+        if not ids:
+            return PageViewRestriction.objects.none()
+        return PageViewRestriction.objects.filter(pk__in=ids)
 
 
 # --- what bumps the tokens -----------------------------------------------------------------------

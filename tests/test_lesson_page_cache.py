@@ -215,3 +215,14 @@ def test_menu_and_footer_changes_show_at_once(world, client_for):
     html = page_of(client_for, rosa, lesson.url)
     assert "Preguntas frecuentes" in html
     assert "Lunes a sábado, de 7:00 a 19:00" in html
+
+
+def test_the_admin_privacy_dialog_of_a_lesson_still_reads_its_restrictions(world, client_for):
+    lesson = world["lesson"]
+    PageViewRestriction.objects.create(
+        page=world["course"], restriction_type=PageViewRestriction.LOGIN
+    )
+    response = client_for("superuser").get(f"/admin/pages/{lesson.pk}/privacy/")
+    assert response.status_code == 200
+    # the dialog says the restriction comes from the course, and links to it
+    assert f"/admin/pages/{world['course'].pk}/" in response.json()["html"]
