@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -219,11 +219,12 @@ def _insert_values(obj) -> tuple[list[str], list]:
     """A new row's columns and database values, prepared as Model.save prepares them (defaults,
     auto_now_add, JSON, decimals)."""
     columns, values = [], []
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its per-attribute proxy
     for field in obj._meta.concrete_fields:
         if field.primary_key:
             continue
         columns.append(field.column)
-        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), db))
     return columns, values
 
 
