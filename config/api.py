@@ -11,6 +11,7 @@ from ninja.errors import Throttled as NinjaThrottled
 from broadcast.api import router as broadcast_router
 from config.auth_api import router as auth_router
 from config.errors import DomainError
+from config.outage import OUTAGE_BODY, OUTAGE_ERRORS, RETRY_AFTER_SECONDS
 from lms.api import router as lms_router
 from media_pipeline.api import router as media_router
 from tramites_bridge.api import router as tramites_router
@@ -169,6 +170,16 @@ def on_out_of_range(request, exc):
             "code": "out_of_range",
         },
     )
+
+
+def on_outage(request, exc):
+    # The database, the cache or the broker is down or restarting: nothing the client sent
+    # was wrong, and the same request will work once it is back.
+    return _respond(request, 503, dict(OUTAGE_BODY), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+for _outage in OUTAGE_ERRORS:
+    api.add_exception_handler(_outage, on_outage)
 
 
 @api.exception_handler(Http404)

@@ -25,3 +25,6 @@ urlpatterns = [
 urlpatterns += media_urlpatterns()
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database, cache or broker outage answers 503 in Spanish; anything else, the 500 page.
+handler500 = "config.outage.server_error"

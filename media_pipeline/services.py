@@ -611,6 +611,19 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def asset_run_lost(*, asset_id: int) -> None:
+    """The worker process running this asset's job died (killed, out of memory): its run is
+    dead for certain, so the job need not wait for its heartbeat to go stale. Marks the run
+    stale and queues the job again at once; the next run removes the dead one's leftovers."""
+    with transaction.atomic():
+        updated = MediaAsset.objects.filter(
+            pk=asset_id, status__in=[Status.PROBING, Status.TRANSCODING]
+        ).update(heartbeat_at=None, started_at=None)
+    if updated:
+        logger.warning("media asset %s: its worker process died; queued again", asset_id)
+        asset_queue(asset_id=asset_id)
+
+
 # --- the sweeper --------------------------------------------------------------------------------
 def asset_sweep_stale() -> list[int]:
     """Queues again every asset whose running job stopped beating (its worker died: the
