@@ -15,6 +15,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from config.errors import ConflictError
+from config.models import ApiToken
 from lms.models import Enrollment, StudentProfile
 
 ANONYMOUS_FIRST_NAMES = "Estudiante"
@@ -81,6 +82,8 @@ def students_anonymise(*, cutoff: datetime, dry_run: bool = False) -> int:
             )
             user.groups.clear()
             user.user_permissions.clear()
+            # an inactive user's token is refused anyway; revoked, it stays refused if reactivated
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
             # update(), not save(): no signal re-derives anything from the old profile
             StudentProfile.objects.filter(pk=profile.pk).update(
                 dni=anonymous_dni(profile.pk),

@@ -129,12 +129,18 @@ def test_students_still_enrolled_or_recently_gone_keep_their_data(students):
         assert profile.user.username == dni and profile.user.is_active
 
 
-def test_an_anonymised_student_can_no_longer_log_in(students, client):
+def test_an_anonymised_student_can_no_longer_log_in_or_use_a_token(students, client, token_for):
+    gone = students["gone"]
     assert client.login(username="40000011", password=TEST_PASSWORD)
     client.logout()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token_for('student', gone.user)}"}
+    assert client.get("/api/v1/auth/me", **bearer).status_code == 200
     _run()
     assert not client.login(username="40000011", password=TEST_PASSWORD)
-    assert not client.login(username=f"anonimo-{students['gone'].pk}", password=TEST_PASSWORD)
+    assert not client.login(username=f"anonimo-{gone.pk}", password=TEST_PASSWORD)
+    assert client.get("/api/v1/auth/me", **bearer).status_code == 401
+    User.objects.filter(pk=gone.user_id).update(is_active=True)
+    assert client.get("/api/v1/auth/me", **bearer).status_code == 401
 
 
 def test_the_coaches_aggregates_are_the_same_after_the_run(students):
