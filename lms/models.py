@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -7,12 +8,13 @@ from django.core.validators import (
     RegexValidator,
 )
 from django.db import models
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from config import roles
 from config.page_cache import CachedViewRestrictionsMixin
 from lms.blocks import LessonStreamBlock
 from lms.forms import LessonPageForm
@@ -43,6 +45,16 @@ class CoursePage(Page):
     completion_quiz_required = models.BooleanField(
         "exigir aprobar el cuestionario cuando la lección tiene uno", default=True
     )
+    # Who follows this course's students (lms.selectors.coach_course_ids): a member of
+    # Coordinación sees only the students and the progress of the courses listed here.
+    coaches = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="coordinadores del curso",
+        related_name="coached_courses",
+        blank=True,
+        limit_choices_to={"groups__name": roles.COACHES},
+        help_text="Ven los estudiantes de este curso, su avance e importan estudiantes en él.",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -54,6 +66,7 @@ class CoursePage(Page):
             ],
             heading="Cuándo se completa una lección",
         ),
+        FieldPanel("coaches", widget=forms.CheckboxSelectMultiple, heading="Coordinación"),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["lms.UnitPage"]
@@ -237,6 +250,11 @@ class StudentProfile(models.Model):
         verbose_name = "estudiante"
         verbose_name_plural = "estudiantes"
         ordering = ["last_names", "first_names"]
+        # Coordinación sees only the courses it is assigned to (CoursePage.coaches); this
+        # permission (and superusers) see every course's students and progress.
+        permissions = [
+            ("view_all_students", "Puede ver los estudiantes y el avance de todos los cursos")
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_names}, {self.first_names} ({self.dni})"
