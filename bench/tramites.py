@@ -6,6 +6,10 @@
 - the baseline: a bare Django view returning a constant JSON through the same gunicorn.
 Targets: lookups >= 0.4x the bare view's rate, submissions >= 0.15x it.
 
+Then, in this process and without gunicorn, the CPU time of one request of each kind through
+Django's test client (the whole middleware stack, the same database and cache): a figure that
+does not depend on what else the machine is running, unlike the rates above.
+
     .venv/bin/python bench/tramites.py
 
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pap_bench_tramites, created
@@ -41,7 +45,7 @@ BENCH_DIR.mkdir(parents=True)
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.dev",
     "DJANGO_DEBUG": "false",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "PASOAPASO_VAR_DIR": str(BENCH_DIR / "var"),
     "MEDIA_ROOT": str(BENCH_DIR / "media"),
     "DB_CONN_MAX_AGE": "60",
@@ -204,6 +208,49 @@ def run(kind: str, port: int, pairs: list) -> dict:
     }
 
 
+def cpu_per_request(pairs: list, rounds: int = 5, count: int = 200) -> dict:
+    """Best of `rounds` of `count` requests: CPU milliseconds of this process per request."""
+    import tramites_server  # noqa: F401 - the bare view's urlconf, as under gunicorn
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    client = Client(REMOTE_ADDR="127.0.0.1")
+
+    def bare(n):
+        return client.get("/bench/bare").status_code == 200
+
+    def track(n):
+        code, dni = pairs[n % len(pairs)]
+        return client.get(f"/api/v1/tramites/track/{code}", {"dni": dni}).status_code == 200
+
+    def submit(n):
+        data = {
+            "procedure": "LF-01",
+            "dni": "41234567",
+            "nombres": "María",
+            "apellidos": "Quispe",
+            "consentimiento": "true",
+            "ruc": "20123456786",
+            "razon_social": "Bodega Santa Apolonia",
+            "declaracion": SimpleUploadedFile("declaracion.pdf", PDF_100K, "application/pdf"),
+        }
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        response = client.post("/api/v1/tramites/submissions", data, headers=headers)
+        return response.status_code == 201
+
+    kinds = {"bare": bare, "track": track, "submit": submit}
+    best = dict.fromkeys(kinds, float("inf"))
+    for kind, call in kinds.items():  # warm: imports, connections, caches
+        assert all(call(n) for n in range(20)), kind
+    for _ in range(rounds):
+        for kind, call in kinds.items():
+            started = time.process_time()
+            for n in range(count):
+                call(n)
+            best[kind] = min(best[kind], (time.process_time() - started) / count * 1000)
+    return best
+
+
 def main() -> int:
     log(f"Machine: {machine()}")
     log(f"Cache: {os.environ.get('CACHE_URL', 'db://pasoapaso_cache')}")
@@ -269,6 +316,13 @@ def main() -> int:
             f"| {names[kind]} | {r['rate']:.0f} | {ratio:.2f}× | {r['p50']:.1f} | {r['p95']:.1f} "
             f"| {r['errors']} | {verdict} |"
         )
+    cpu = cpu_per_request(pairs)
+    log("")
+    log("CPU per request in this process (django.test.Client, best of 5 × 200; no gunicorn):")
+    log("| scenario | CPU ms | × bare |")
+    log("|---|---|---|")
+    for kind, ms in cpu.items():
+        log(f"| {names[kind]} | {ms:.2f} | {ms / cpu['bare']:.1f}× |")
     return 0 if ok else 1
 
 
