@@ -1,6 +1,10 @@
 """Retention of students' personal data (Ley 29733): a student who left every course they were
 enrolled in more than RETENTION_STUDENTS_DAYS ago is anonymised.
 
+An anonymised profile's DNI is "X" and 7 digits of its id (ids below 10 million): unique, as
+the column requires, and never 8 digits, so no login or search by a real DNI matches it. The
+username becomes "anonimo-" and the user's id.
+
 A student has left a course when the coach recorded it (Enrollment.left_at, see
 enrollment_mark_left). The account loses its name, username, e-mail and password and is
 deactivated; the profile loses DNI, names and phone. District and zone stay, and so do the
@@ -10,8 +14,11 @@ enrolments, progress, quiz attempts, downloads and certificates rows, so the coa
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import CharField, Exists, Max, OuterRef, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from config.errors import ConflictError
@@ -22,14 +29,7 @@ ANONYMOUS_FIRST_NAMES = "Estudiante"
 ANONYMOUS_LAST_NAMES = "anonimizado"
 
 
-def anonymous_dni(profile_pk: int) -> str:
-    """Unique (the column is), 8 characters, and never 8 digits, so no login or search by a real
-    DNI can match it."""
-    return f"X{profile_pk:07X}"
-
-
-def anonymous_username(profile_pk: int) -> str:
-    return f"anonimo-{profile_pk}"
+ANONYMOUS_USERNAME_PREFIX = "anonimo-"
 
 
 def students_retention_cutoff(*, now: datetime | None = None) -> datetime:
@@ -56,42 +56,37 @@ def students_anonymise(*, cutoff: datetime, dry_run: bool = False) -> int:
         if dry_run or not ids:
             return len(ids)
         now = timezone.now()
-        profiles = list(
+        # lock the rows, then a fixed handful of statements however many students there are
+        user_ids = list(
             StudentProfile.objects.select_for_update()
             .filter(pk__in=ids)
-            .select_related("user")
             .order_by("pk")
+            .values_list("user_id", flat=True)
         )
-        for profile in profiles:
-            user = profile.user
-            user.username = anonymous_username(profile.pk)
-            user.first_name = ""
-            user.last_name = ""
-            user.email = ""
-            user.is_active = False
-            user.set_unusable_password()
-            user.save(
-                update_fields=[
-                    "username",
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "is_active",
-                    "password",
-                ]
-            )
-            user.groups.clear()
-            user.user_permissions.clear()
-            # an inactive user's token is refused anyway; revoked, it stays refused if reactivated
-            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
-            # update(), not save(): no signal re-derives anything from the old profile
-            StudentProfile.objects.filter(pk=profile.pk).update(
-                dni=anonymous_dni(profile.pk),
-                first_names=ANONYMOUS_FIRST_NAMES,
-                last_names=ANONYMOUS_LAST_NAMES,
-                phone="",
-                anonymised_at=now,
-            )
+        User = get_user_model()
+        User.objects.filter(pk__in=user_ids).update(
+            username=Concat(Value(ANONYMOUS_USERNAME_PREFIX), Cast("pk", CharField())),
+            first_name="",
+            last_name="",
+            email="",
+            is_active=False,
+            # any value starting with "!" is an unusable password (Django's own marker)
+            password=make_password(None),
+        )
+        User.groups.through.objects.filter(user_id__in=user_ids).delete()
+        User.user_permissions.through.objects.filter(user_id__in=user_ids).delete()
+        # an inactive user's token is refused anyway; revoked, it stays refused if reactivated
+        ApiToken.objects.filter(user_id__in=user_ids, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        # update(), not save(): no signal re-derives anything from the old profile
+        StudentProfile.objects.filter(pk__in=ids).update(
+            dni=Concat(Value("X"), LPad(Cast("pk", CharField()), 7, Value("0"))),
+            first_names=ANONYMOUS_FIRST_NAMES,
+            last_names=ANONYMOUS_LAST_NAMES,
+            phone="",
+            anonymised_at=now,
+        )
     return len(ids)
 
 

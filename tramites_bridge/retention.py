@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import DateTimeField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tramites_bridge.models import CLOSED_STATUSES, Attachment, Submission, SubmissionEvent
-from tramites_bridge.tracking import tracking_cache_drop
+from tramites_bridge.tracking import track_cache_key
 
 ANONYMOUS_NAME = "Anonimizado"
 
@@ -72,18 +73,23 @@ def submissions_anonymise(*, cutoff: datetime, dry_run: bool = False) -> Submiss
         file_names = [name for name in attachments.values_list("file", flat=True) if name]
         attachments.delete()
         now = timezone.now()
-        for submission in Submission.objects.filter(pk__in=ids).only("pk", "code", "data"):
-            Submission.objects.filter(pk=submission.pk).update(
-                dni="",
-                first_names=ANONYMOUS_NAME,
-                last_names="",
-                email="",
-                phone="",
-                data=dict.fromkeys(submission.data or {}, ""),
-                anonymised_at=now,
-            )
-            # the tracking page's cached copy holds a digest of the old DNI
-            tracking_cache_drop(submission.code)
+        Submission.objects.filter(pk__in=ids).update(
+            dni="",
+            first_names=ANONYMOUS_NAME,
+            last_names="",
+            email="",
+            phone="",
+            anonymised_at=now,
+        )
+        # the form's answers: the keys stay (which fields the procedure asked), the values go
+        answered = list(Submission.objects.filter(pk__in=ids).only("pk", "code", "data"))
+        for submission in answered:
+            submission.data = dict.fromkeys(submission.data or {}, "")
+        Submission.objects.bulk_update(answered, ["data"], batch_size=500)
+        # the tracking page's cached copies hold a digest of the old DNI
+        keys = [track_cache_key(submission.code) for submission in answered]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
         storage = Attachment._meta.get_field("file").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in file_names])
     return result

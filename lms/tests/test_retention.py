@@ -112,7 +112,7 @@ def test_a_student_who_left_long_ago_is_anonymised_and_keeps_district_and_progre
     )
     assert profile.district == "Jesús" and profile.anonymised_at is not None
     user = profile.user
-    assert user.username == f"anonimo-{gone.pk}"
+    assert user.username == f"anonimo-{gone.user_id}"
     assert (user.first_name, user.last_name, user.email) == ("", "", "")
     assert not user.is_active and not user.has_usable_password()
     assert not user.groups.exists()
@@ -137,7 +137,7 @@ def test_an_anonymised_student_can_no_longer_log_in_or_use_a_token(students, cli
     assert client.get("/api/v1/auth/me", **bearer).status_code == 200
     _run()
     assert not client.login(username="40000011", password=TEST_PASSWORD)
-    assert not client.login(username=f"anonimo-{gone.pk}", password=TEST_PASSWORD)
+    assert not client.login(username=f"anonimo-{gone.user_id}", password=TEST_PASSWORD)
     assert client.get("/api/v1/auth/me", **bearer).status_code == 401
     User.objects.filter(pk=gone.user_id).update(is_active=True)
     assert client.get("/api/v1/auth/me", **bearer).status_code == 401
@@ -227,3 +227,19 @@ def test_the_login_page_states_the_configured_period(client):
     with override_settings(RETENTION_STUDENTS_DAYS=2 * 365):
         html = client.get("/cuenta/ingresar/").content.decode()
     assert "hasta 2 años después de dejarlo" in html
+
+
+def test_the_run_takes_the_same_queries_for_one_student_or_three(students):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lms.retention import students_anonymise
+
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as one:
+        assert students_anonymise(cutoff=now - timedelta(days=365)) == 1
+    _left(students["current"], days_ago=2 * 365)
+    _left(students["half"], days_ago=2 * 365)
+    with CaptureQueriesContext(connection) as three:
+        assert students_anonymise(cutoff=now - timedelta(days=20)) == 3
+    assert len(three) == len(one)

@@ -210,3 +210,41 @@ def test_the_privacy_notice_states_the_configured_period(days, said):
     with override_settings(RETENTION_TRAMITES_DAYS=days):
         html = render_to_string("tramites_bridge/includes/privacy_notice.html")
     assert f"{said} más desde que se resuelve" in html
+
+
+def test_the_run_takes_the_same_queries_for_two_files_or_three(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tramites_bridge.retention import submissions_anonymise
+
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as two:
+        assert submissions_anonymise(cutoff=now - timedelta(days=5 * 365)).submissions == 2
+    submission_change_status(submission=world["open"], status=Status.APPROVED, actor_id=None)
+    for key in ("recent", "open"):
+        SubmissionEvent.objects.filter(submission=world[key]).update(
+            created_at=now - timedelta(days=40)
+        )
+    Submission.objects.filter(pk=world["recent"].pk).update(closed_at=now - timedelta(days=40))
+    more = ProcedureFactory(tupa_code="LF-02", with_fields=False)
+    extra = Submission.objects.create(
+        code="ZZZZZ99999",
+        procedure=more,
+        idempotency_key=str(uuid.uuid4()),
+        channel="web",
+        dni="45678901",
+        first_names="Ana",
+        last_names="Vargas",
+        data={"referencia": "Jr. Lima 123"},
+        consent_at=now,
+        status=Status.ANNULLED,
+        office=more.office,
+        fee=more.fee,
+        due_date=now.date(),
+    )
+    Submission.objects.filter(pk=extra.pk).update(updated_at=now - timedelta(days=40))
+    with CaptureQueriesContext(connection) as three:
+        assert submissions_anonymise(cutoff=now - timedelta(days=20)).submissions == 3
+    assert len(three) == len(two)
+    assert Submission.objects.get(pk=extra.pk).data == {"referencia": ""}
