@@ -317,8 +317,12 @@ TRAMITES_CABINA_FEE = Decimal(env_str("TRAMITES_CABINA_FEE", "4.00"))
 # and the shared secret for the HMAC-SHA256 signatures, both ways.
 TRAMITES_BACKOFFICE_URL = env_str("TRAMITES_BACKOFFICE_URL")
 TRAMITES_BACKOFFICE_SECRET = env_str("TRAMITES_BACKOFFICE_SECRET", "dev-only-backoffice-secret")
+# Undelivered events are retried after BACKOFF, 2*BACKOFF, 4*BACKOFF... seconds (each wait capped
+# at BACKOFF_MAX); after MAX_ATTEMPTS they are marked failed and listed for a person to redeliver.
+# The defaults (8 attempts from 30 s) keep trying for a little over an hour.
 TRAMITES_OUTBOX_MAX_ATTEMPTS = env_int("TRAMITES_OUTBOX_MAX_ATTEMPTS", 8)
 TRAMITES_OUTBOX_BACKOFF_SECONDS = env_int("TRAMITES_OUTBOX_BACKOFF_SECONDS", 30)
+TRAMITES_OUTBOX_BACKOFF_MAX_SECONDS = env_int("TRAMITES_OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
 CELERY_BEAT_SCHEDULE["tramites-outbox-sweep"] = {
     "task": "tramites_bridge.outbox_sweep",
     "schedule": 30.0,
