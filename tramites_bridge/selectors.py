@@ -2,18 +2,17 @@
 
 import hmac
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from tramites_bridge.codes import code_normalise
+from tramites_bridge.codes import code_display, code_normalise
 from tramites_bridge.models import (
     OPEN_STATUSES,
     Attachment,
-    Office,
     Procedure,
     ProcedureField,
     Status,
@@ -77,8 +76,8 @@ def submission_is_overdue(submission: Submission, *, today: date | None = None) 
 
 @dataclass
 class TrackingResult:
-    submission: Submission
-    events: list[SubmissionEvent]
+    submission: "Submission | TrackedFile"
+    events: "list[SubmissionEvent | TrackedStep]"
     overdue: bool
     todo: str  # what the citizen must do while the file is "observado"
 
@@ -122,20 +121,63 @@ def submission_track_snapshot(*, code: str) -> dict | None:
     }
 
 
+@dataclass(frozen=True)
+class TrackedName:
+    name: str
+
+
+@dataclass(frozen=True)
+class TrackedProcedure:
+    tupa_code: str
+    name: str
+    silence_rule: str
+
+
+@dataclass(frozen=True)
+class TrackedStep:
+    """One step of a tracked file's timeline, as the citizen sees it."""
+
+    status: str
+    office: TrackedName | None
+    note: str
+    created_at: datetime
+
+    def get_status_display(self) -> str:
+        return Status(self.status).label
+
+
+@dataclass(frozen=True)
+class TrackedFile:
+    """What tracking shows of a file: its code, state, office, procedure and due date. Plain
+    objects with the attributes the template and the API read of a Submission (building model
+    instances on every lookup cost more than the rest of a cached lookup)."""
+
+    code: str
+    status: str
+    due_date: date
+    procedure: TrackedProcedure
+    office: TrackedName
+
+    @property
+    def display_code(self) -> str:
+        return code_display(self.code)
+
+    def get_status_display(self) -> str:
+        return Status(self.status).label
+
+
 def tracking_result_from_snapshot(snapshot: dict) -> TrackingResult:
-    """Unsaved model instances for the template and the API, so both read one shape."""
-    tupa_code, procedure_name, silence_rule = snapshot["procedure"]
-    submission = Submission(
+    submission = TrackedFile(
         code=snapshot["code"],
         status=snapshot["status"],
         due_date=snapshot["due_date"],
-        procedure=Procedure(tupa_code=tupa_code, name=procedure_name, silence_rule=silence_rule),
-        office=Office(name=snapshot["office"]),
+        procedure=TrackedProcedure(*snapshot["procedure"]),
+        office=TrackedName(snapshot["office"]),
     )
     events = [
-        SubmissionEvent(
+        TrackedStep(
             status=status,
-            office=Office(name=office) if office is not None else None,
+            office=TrackedName(office) if office is not None else None,
             note=note,
             created_at=at,
         )
