@@ -24,7 +24,13 @@ SIGNATURE_HEADER = "X-Tramites-Signature"
 TIMESTAMP_HEADER = "X-Tramites-Timestamp"
 EVENT_HEADER = "X-Tramites-Event-Id"
 WEBHOOK_WINDOW_SECONDS = 300
-BACKOFF_CAP_SECONDS = 6 * 3600
+REQUEST_TIMEOUT_SECONDS = 10
+# While one runner posts an event, its next attempt is pushed this far ahead, so a second runner
+# (the sweep, a late or duplicated task) finds it not due and leaves it alone: one post at a time.
+# Longer than the request timeout; if the runner dies, the event is due again after it.
+CLAIM_SECONDS = 60
+# A retry queued with a countdown may wake a moment before next_attempt_at.
+DUE_TOLERANCE_SECONDS = 1
 
 
 def sign(*, body: bytes, timestamp: str, secret: str | None = None) -> str:
@@ -35,16 +41,32 @@ def sign(*, body: bytes, timestamp: str, secret: str | None = None) -> str:
     return f"sha256={digest}"
 
 
+def outbox_backoff_seconds(*, attempts: int) -> int:
+    """The wait after the attempts-th failed attempt: BACKOFF * 2^(attempts-1), capped at
+    TRAMITES_OUTBOX_BACKOFF_MAX_SECONDS."""
+    base = settings.TRAMITES_OUTBOX_BACKOFF_SECONDS
+    return min(base * 2 ** max(0, attempts - 1), settings.TRAMITES_OUTBOX_BACKOFF_MAX_SECONDS)
+
+
 def outbox_deliver(*, event_pk: int) -> bool:
-    """Posts one event; True once delivered. Safe to run twice: a delivered event is skipped, and
-    the receiver de-duplicates by event_id anyway. A failure schedules the next attempt after
-    BACKOFF * 2^(attempts-1) seconds; after TRAMITES_OUTBOX_MAX_ATTEMPTS the event is "failed"
-    and waits for a person to press "Reenviar" in the admin."""
+    """Posts one event; True once delivered. Safe to run twice or at the same time: the event is
+    claimed under a row lock before the post (see CLAIM_SECONDS), a delivered or not-yet-due
+    event is skipped, and the receiver de-duplicates by event_id anyway. A failure schedules the
+    next attempt after outbox_backoff_seconds() and queues it on the worker; after
+    TRAMITES_OUTBOX_MAX_ATTEMPTS the event is "failed" and waits for a person to press
+    "Reenviar" in the admin. The beat sweep picks up anything whose queued retry was lost."""
     url = settings.TRAMITES_BACKOFFICE_URL
     with transaction.atomic():
         event = OutboxEvent.objects.select_for_update().filter(pk=event_pk).first()
         if event is None or event.state != OutboxEvent.State.PENDING or not url:
             return bool(event and event.state == OutboxEvent.State.DELIVERED)
+        now = timezone.now()
+        if event.next_attempt_at > now + timedelta(seconds=DUE_TOLERANCE_SECONDS):
+            return False  # claimed by another runner, or its retry is not due yet
+        attempts = event.attempts + 1
+        OutboxEvent.objects.filter(pk=event_pk).update(
+            attempts=attempts, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)
+        )
         body = json.dumps(
             {
                 "event_id": str(event.event_id),
@@ -54,7 +76,6 @@ def outbox_deliver(*, event_pk: int) -> bool:
             },
             separators=(",", ":"),
         ).encode()
-        attempts = event.attempts + 1
     timestamp = str(int(time.time()))
     # the URL is the operator's own setting (TRAMITES_BACKOFFICE_URL), not user input
     request = urllib.request.Request(  # noqa: S310
@@ -70,7 +91,7 @@ def outbox_deliver(*, event_pk: int) -> bool:
     )
     error = ""
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - configured URL
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310
             if not 200 <= response.status < 300:
                 error = f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
@@ -82,22 +103,26 @@ def outbox_deliver(*, event_pk: int) -> bool:
         event = OutboxEvent.objects.select_for_update().get(pk=event_pk)
         if event.state == OutboxEvent.State.DELIVERED:
             return True
-        event.attempts = attempts
         if not error:
             event.state = OutboxEvent.State.DELIVERED
             event.delivered_at = now
             event.last_error = ""
+            event.save(update_fields=["state", "delivered_at", "last_error"])
+            return True
+        delay = outbox_backoff_seconds(attempts=attempts)
+        event.last_error = error[:2000]
+        event.next_attempt_at = now + timedelta(seconds=delay)
+        if attempts >= settings.TRAMITES_OUTBOX_MAX_ATTEMPTS:
+            event.state = OutboxEvent.State.FAILED
         else:
-            event.last_error = error[:2000]
-            delay = min(
-                settings.TRAMITES_OUTBOX_BACKOFF_SECONDS * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS
+            from tramites_bridge.tasks import deliver_outbox_event_task
+
+            transaction.on_commit(
+                lambda: deliver_outbox_event_task.apply_async((event_pk,), countdown=delay)
             )
-            event.next_attempt_at = now + timedelta(seconds=delay)
-            if attempts >= settings.TRAMITES_OUTBOX_MAX_ATTEMPTS:
-                event.state = OutboxEvent.State.FAILED
-            logger.warning("Evento %s no entregado (intento %s): %s", event.pk, attempts, error)
-        event.save()
-    return not error
+        event.save(update_fields=["last_error", "next_attempt_at", "state"])
+        logger.warning("Evento %s no entregado (intento %s): %s", event_pk, attempts, error)
+    return False
 
 
 def outbox_due_ids(*, limit: int = 200) -> list[int]:

@@ -17,8 +17,9 @@ def deliver_outbox_event_task(event_id: int) -> bool:
 
 @shared_task(name="tramites_bridge.outbox_sweep", queue="short", acks_late=True)
 def outbox_sweep_task() -> int:
-    """Delivers every pending event whose next attempt is due (retries and anything whose first
-    attempt was lost with a worker)."""
+    """Delivers every pending event whose next attempt is due: a retry whose queued task was lost,
+    a first attempt lost with the broker (the filesystem broker never redelivers), an event whose
+    runner died mid-post (its claim ran out). Returns how many were delivered now."""
     from tramites_bridge.bridge import outbox_deliver, outbox_due_ids
 
     delivered = 0

@@ -2,23 +2,27 @@
 written with each change, delivered signed, retried while the server is down, none lost and none
 doubled; the inbound webhook refuses bad signatures, stale timestamps and replays."""
 
+import hmac
 import json
 import socket
 import threading
 import time
 import uuid
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from tramites_bridge.bridge import outbox_deliver, sign
+from tests.fixtures import LIVE_DB, wait_for
+from tramites_bridge.bridge import outbox_backoff_seconds, outbox_deliver, sign
 from tramites_bridge.models import OutboxEvent, Status, Submission
 from tramites_bridge.services import submission_change_status, submission_create
 from tramites_bridge.tasks import outbox_sweep_task
+from tramites_bridge.tests.conftest import WORKER_BACKOFFICE_SECRET, WORKER_BACKOFFICE_URL
 from tramites_bridge.tests.factories import ProcedureFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +35,7 @@ class BackOffice:
     def __init__(self, port: int):
         self.port = port
         self.received: list[dict] = []
+        self.lock = threading.Lock()
         self.server = None
 
     def start(self) -> None:
@@ -39,21 +44,22 @@ class BackOffice:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                office.received.append(
-                    {
-                        "body": body,
-                        "signature": self.headers["X-Tramites-Signature"],
-                        "timestamp": self.headers["X-Tramites-Timestamp"],
-                        "event_id": self.headers["X-Tramites-Event-Id"],
-                    }
-                )
+                with office.lock:
+                    office.received.append(
+                        {
+                            "body": body,
+                            "signature": self.headers["X-Tramites-Signature"],
+                            "timestamp": self.headers["X-Tramites-Timestamp"],
+                            "event_id": self.headers["X-Tramites-Event-Id"],
+                        }
+                    )
                 self.send_response(204)
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -142,24 +148,32 @@ def test_events_wait_while_the_back_office_is_down_and_arrive_once_when_it_is_up
     assert OutboxEvent.objects.filter(state="delivered").count() == 3
 
 
-def test_retries_back_off_exponentially_then_fail_and_can_be_redelivered(
+def test_retries_back_off_exponentially_up_to_a_cap_then_fail_and_can_be_redelivered(
     back_office, settings, client_for
 ):
-    settings.TRAMITES_OUTBOX_MAX_ATTEMPTS = 3
+    settings.TRAMITES_OUTBOX_MAX_ATTEMPTS = 5
+    settings.TRAMITES_OUTBOX_BACKOFF_MAX_SECONDS = 90
     submission = _submit(ProcedureFactory(with_fields=False))
     event = OutboxEvent.objects.get()
     delays = []
-    for _ in range(3):
+    for _ in range(5):
         _make_due()
         before = timezone.now()
-        outbox_deliver(event_pk=event.pk)
+        assert outbox_deliver(event_pk=event.pk) is False
         event.refresh_from_db()
-        delays.append(round((event.next_attempt_at - before).total_seconds() / 30))
-    assert delays == [1, 2, 4]
-    assert event.state == "failed" and event.attempts == 3
+        delays.append(round((event.next_attempt_at - before).total_seconds()))
+    # 30 s, doubled each time, never more than the cap; the fifth failure is the last
+    assert delays == [30, 60, 90, 90, 90]
+    assert [outbox_backoff_seconds(attempts=n) for n in (1, 2, 3, 10, 60)] == [30, 60, 90, 90, 90]
+    assert event.state == "failed" and event.attempts == 5
+    _make_due()
+    assert outbox_sweep_task() == 0  # a failed event is not retried on its own
+    event.refresh_from_db()
+    assert event.attempts == 5
     client = client_for("back_office")
     page = client.get("/admin/tramites/envios/").content.decode()
     assert "Falló" in page and submission.display_code in page and "Reenviar" in page
+    assert "Connection refused" in page
     back_office.start()
     response = client.post("/admin/tramites/envios/", {"event": event.pk})
     assert response.status_code == 302
@@ -170,6 +184,121 @@ def test_retries_back_off_exponentially_then_fail_and_can_be_redelivered(
     event.refresh_from_db()
     assert event.state == "delivered"
     assert len(back_office.received) == 1
+
+
+def test_an_event_another_runner_is_posting_is_left_alone(back_office):
+    back_office.start()
+    _submit(ProcedureFactory(with_fields=False))
+    event = OutboxEvent.objects.get()
+    # another runner claimed it a moment ago (its post is under way)
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        attempts=1, next_attempt_at=timezone.now() + timedelta(seconds=55)
+    )
+    assert outbox_deliver(event_pk=event.pk) is False
+    assert outbox_sweep_task() == 0
+    assert back_office.received == []
+    # the runner died: once its claim runs out the event is due again and goes once
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    assert outbox_sweep_task() == 1
+    assert [r["event_id"] for r in back_office.received] == [str(event.event_id)]
+    event.refresh_from_db()
+    assert event.state == "delivered" and event.attempts == 2
+
+
+# --- through the real worker process ------------------------------------------------------------
+@pytest.fixture
+def worker_back_office(settings):
+    """The back office at the address the worker process was started with (see conftest)."""
+    settings.TRAMITES_BACKOFFICE_URL = WORKER_BACKOFFICE_URL
+    settings.TRAMITES_BACKOFFICE_SECRET = WORKER_BACKOFFICE_SECRET
+    office = BackOffice(urlsplit(WORKER_BACKOFFICE_URL).port)
+    yield office
+    office.stop()
+
+
+def _assert_each_arrived_once_signed(office: BackOffice, events: list[OutboxEvent]) -> None:
+    with office.lock:
+        received = list(office.received)
+    ids = [r["event_id"] for r in received]
+    assert sorted(ids) == sorted(str(e.event_id) for e in events)  # none lost, none doubled
+    for r in received:
+        expected = sign(body=r["body"], timestamp=r["timestamp"], secret=WORKER_BACKOFFICE_SECRET)
+        assert hmac.compare_digest(r["signature"], expected)
+        assert json.loads(r["body"])["event_id"] == r["event_id"]
+
+
+@LIVE_DB
+@pytest.mark.worker
+def test_the_worker_retries_while_the_back_office_is_down_and_delivers_each_event_once_when_up(
+    celery_worker_process, worker_back_office, client_for, users
+):
+    procedure = ProcedureFactory(with_fields=False)
+    # down: nothing listens on the port; each commit queues a delivery on the worker
+    submissions = [_submit(procedure, dni=f"4{n:07d}") for n in range(3)]
+    submission_change_status(
+        submission=submissions[0], status=Status.IN_REVIEW, actor_id=users["back_office"].pk
+    )
+    events = list(OutboxEvent.objects.order_by("pk"))
+    assert len(events) == 4
+
+    # the worker keeps retrying on its own, each wait longer than the one before
+    wait_for(
+        lambda: all(e.attempts >= 3 for e in OutboxEvent.objects.all()),
+        timeout=60,
+        message="El worker no reintentó los envíos",
+    )
+    assert not OutboxEvent.objects.exclude(state="pending").exists()
+    page = client_for("back_office").get("/admin/tramites/envios/").content.decode()
+    for event in OutboxEvent.objects.all():
+        assert "Connection refused" in event.last_error
+        assert str(event.event_id) in page
+    assert "Connection refused" in page
+    assert worker_back_office.received == []
+
+    # up: the next retry of each event gets through
+    worker_back_office.start()
+    wait_for(
+        lambda: OutboxEvent.objects.filter(state="delivered").count() == 4,
+        timeout=60,
+        message="Los eventos no se entregaron al volver la mesa de partes",
+    )
+    assert outbox_sweep_task() == 0  # nothing is due any more
+    for event in events:
+        assert outbox_deliver(event_pk=event.pk) is True  # a late duplicate task: skipped
+    _assert_each_arrived_once_signed(worker_back_office, events)
+    assert OutboxEvent.objects.filter(last_error="").count() == 4
+    page = client_for("back_office").get("/admin/tramites/envios/").content.decode()
+    assert "No hay envíos pendientes ni fallidos." in page
+
+
+@LIVE_DB
+@pytest.mark.worker
+def test_the_sweep_on_the_worker_delivers_events_whose_task_was_lost(
+    celery_worker_process, worker_back_office, settings
+):
+    from tramites_bridge.tasks import outbox_sweep_task as sweep
+
+    procedure = ProcedureFactory(with_fields=False)
+    # written with no task queued: as if the broker lost the first attempt
+    settings.TRAMITES_BACKOFFICE_URL = ""
+    lost = _submit(procedure, dni="41111111")
+    died = _submit(procedure, dni="42222222")
+    settings.TRAMITES_BACKOFFICE_URL = WORKER_BACKOFFICE_URL
+    # and one whose runner died mid-post: claimed once, the claim has run out
+    OutboxEvent.objects.filter(submission=died).update(
+        attempts=1, next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    worker_back_office.start()
+    assert OutboxEvent.objects.filter(state="pending").count() == 2
+    sweep.delay()  # what beat sends every 30 s
+    wait_for(
+        lambda: OutboxEvent.objects.filter(state="delivered").count() == 2,
+        timeout=60,
+        message="El barrido no entregó los eventos atascados",
+    )
+    events = list(OutboxEvent.objects.order_by("pk"))
+    assert {e.submission_id for e in events} == {lost.pk, died.pk}
+    _assert_each_arrived_once_signed(worker_back_office, events)
 
 
 def _webhook(client, payload: dict, *, secret=SECRET, timestamp=None, signature=None):
