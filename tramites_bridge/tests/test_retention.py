@@ -248,3 +248,15 @@ def test_the_run_takes_the_same_queries_for_two_files_or_three(world):
         assert submissions_anonymise(cutoff=now - timedelta(days=20)).submissions == 3
     assert len(three) == len(two)
     assert Submission.objects.get(pk=extra.pk).data == {"referencia": ""}
+
+
+def test_the_back_office_sees_the_anonymised_file_without_the_citizens_data(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    _run(capture=django_capture_on_commit_callbacks)
+    html = client_for("back_office").get(f"/admin/tramites/bandeja/{world['old'].pk}/")
+    assert html.status_code == 200
+    page = html.content.decode()
+    assert "anonimizados el" in page
+    for personal in (DNI, "María Elena", "maria@example.pe", "976543210", "declaracion.pdf"):
+        assert personal not in page
