@@ -5,15 +5,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from config.errors import ConflictError
-from lms.models import Enrollment, StudentProfile
+from lms.models import Enrollment
 from lms.retention import enrollment_mark_left
+from lms.selectors import coach_course_ids, student_for_staff
 
 CHANGE_PERM = "lms.change_studentprofile"
 
@@ -39,10 +40,15 @@ class LeftForm(forms.Form):
 def student_departure(request: HttpRequest, student_id: int) -> HttpResponse:
     if not request.user.has_perm(CHANGE_PERM):
         raise PermissionDenied
-    student = get_object_or_404(StudentProfile, pk=student_id)
-    enrollments = list(
-        Enrollment.objects.filter(student=student).select_related("course").order_by("pk")
-    )
+    # a coach records departures only from the courses they coach
+    student = student_for_staff(user=request.user, student_id=student_id)
+    if student is None:
+        raise Http404("Ese estudiante no está en sus cursos.")
+    enrollments = Enrollment.objects.filter(student=student).select_related("course")
+    course_ids = coach_course_ids(user=request.user)
+    if course_ids is not None:
+        enrollments = enrollments.filter(course_id__in=course_ids)
+    enrollments = list(enrollments.order_by("pk"))
     form = LeftForm()
     if request.method == "POST":
         form = LeftForm(request.POST)

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.errors import ValidationFailed
 from lms.charts import Bar, grouped_bars, percent_bars
 from lms.districts import CAJAMARCA_DISTRICTS
-from lms.models import CoursePage, StudentImportJob, StudentProfile
+from lms.models import CoursePage, StudentImportJob
 from lms.selectors import (
     PROGRESS_CSV_COLUMNS,
+    coach_course_ids,
+    courses_for_staff,
     follow_up_students,
     progress_csv_rows,
+    student_for_staff,
     students_search,
     tracking_courses,
     tracking_dashboard,
@@ -43,6 +46,12 @@ def _require(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied
 
 
+NO_COURSE_MESSAGE = (
+    "Todavía no tiene un curso asignado: verá aquí a los estudiantes y su avance cuando la "
+    "administración lo agregue en «Coordinación» de la página del curso."
+)
+
+
 def _no_store(response: HttpResponse) -> HttpResponse:
     """Pages with passwords stay out of every cache and the browser's history."""
     response["Cache-Control"] = "no-store"
@@ -51,7 +60,10 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 class ImportForm(forms.Form):
     course = forms.ModelChoiceField(
-        label="Curso", queryset=CoursePage.objects.all(), empty_label=None
+        label="Curso",
+        queryset=CoursePage.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": "Elija uno de sus cursos."},
     )
     file = forms.FileField(
         label="Archivo CSV",
@@ -63,6 +75,11 @@ class ImportForm(forms.Form):
         "para el curso (Ley 29733).",
         error_messages={"required": "Confirme el consentimiento de los estudiantes."},
     )
+
+    def __init__(self, *args, courses, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a coach imports only into the courses they coach
+        self.fields["course"].queryset = courses
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -81,8 +98,14 @@ def students_index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     district = request.GET.get("distrito", "")
     zone = request.GET.get("zona", "")
-    students = students_search(query=query, district=district, zone=zone)
+    course_ids = coach_course_ids(user=request.user)
+    students = students_search(query=query, district=district, zone=zone, course_ids=course_ids)
     page = Paginator(students, 50).get_page(request.GET.get("p"))
+    jobs = StudentImportJob.objects.select_related("course")
+    if not request.user.is_superuser:
+        jobs = jobs.filter(created_by=request.user)  # the ones they can open
+    if course_ids is not None:
+        jobs = jobs.filter(course_id__in=course_ids)
     return TemplateResponse(
         request,
         "lms/admin/students_index.html",
@@ -95,7 +118,8 @@ def students_index(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
             "can_import": request.user.has_perm(IMPORT_PERM),
             "can_reset": request.user.has_perm(RESET_PERM),
-            "jobs": StudentImportJob.objects.select_related("course")[:5],
+            "jobs": jobs[:5],
+            "no_course_message": NO_COURSE_MESSAGE if course_ids == [] else "",
         },
     )
 
@@ -103,7 +127,8 @@ def students_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
     _require(request, IMPORT_PERM)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    courses = courses_for_staff(user=request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, courses=courses)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -122,7 +147,11 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "lms/admin/import_form.html",
-        {"form": form, "columns": ",".join(EXPECTED_COLUMNS)},
+        {
+            "form": form,
+            "columns": ",".join(EXPECTED_COLUMNS),
+            "no_course_message": NO_COURSE_MESSAGE if not courses.exists() else "",
+        },
         status=400 if form.errors else 200,
     )
 
@@ -132,6 +161,10 @@ def _job_for(request: HttpRequest, job_id: int) -> StudentImportJob:
     job = get_object_or_404(StudentImportJob.objects.select_related("course"), pk=job_id)
     # an import's outcome (and its passwords) belongs to the coach who started it
     if job.created_by_id != request.user.pk and not request.user.is_superuser:
+        raise PermissionDenied
+    # and only while its course is one of theirs
+    course_ids = coach_course_ids(user=request.user)
+    if course_ids is not None and job.course_id not in course_ids:
         raise PermissionDenied
     return job
 
@@ -186,11 +219,17 @@ def import_roster(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
     _require(request, RESET_PERM)
-    student = get_object_or_404(StudentProfile.objects.select_related("user"), pk=student_id)
+    student = student_for_staff(user=request.user, student_id=student_id)
+    if student is None:
+        raise Http404("Ese estudiante no está en sus cursos.")
     if request.method == "GET":
         return TemplateResponse(request, "lms/admin/password_reset.html", {"student": student})
     password = student_password_reset(student=student)
-    course = student.enrollments.select_related("course").first()
+    enrollments = student.enrollments.select_related("course").order_by("pk")
+    course_ids = coach_course_ids(user=request.user)
+    if course_ids is not None:
+        enrollments = enrollments.filter(course_id__in=course_ids)
+    course = enrollments.first()
     return _no_store(
         TemplateResponse(
             request,
@@ -219,17 +258,27 @@ TRACKING_PERM = "lms.view_lessonprogress"
 
 
 def _tracking_course(request: HttpRequest):
-    courses = tracking_courses()
+    """The courses the user may follow and the one asked for (the first by default). Asking for
+    a course outside theirs is a 404, never a silent switch to another course."""
+    courses = tracking_courses(course_ids=coach_course_ids(user=request.user))
     wanted = request.GET.get("curso", "")
-    course = next((c for c in courses if str(c.pk) == wanted), courses[0] if courses else None)
-    return courses, course
+    if wanted:
+        course = next((c for c in courses if str(c.pk) == wanted), None)
+        if course is None:
+            raise Http404("Ese curso no está entre los suyos.")
+        return courses, course
+    return courses, courses[0] if courses else None
 
 
 @require_safe
 def tracking(request: HttpRequest) -> HttpResponse:
     _require(request, TRACKING_PERM)
     courses, course = _tracking_course(request)
-    context: dict = {"courses": courses, "course": course}
+    context: dict = {
+        "courses": courses,
+        "course": course,
+        "no_course_message": NO_COURSE_MESSAGE if coach_course_ids(user=request.user) == [] else "",
+    }
     if course is not None:
         page = request.GET.get("pagina", "1")
         data = tracking_dashboard(course=course)
@@ -278,7 +327,7 @@ def tracking_csv(request: HttpRequest) -> HttpResponse:
     _require(request, TRACKING_PERM)
     _, course = _tracking_course(request)
     if course is None:
-        raise Http404("No hay cursos.")
+        raise Http404(NO_COURSE_MESSAGE if coach_course_ids(user=request.user) == [] else "")
     writer = csv.writer(_Echo())
 
     def lines():

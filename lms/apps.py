@@ -8,3 +8,8 @@ class LmsConfig(AppConfig):
 
     def ready(self) -> None:
         from lms import signals  # noqa: F401
+        from lms.selectors import lesson_asset_watch_allowed
+        from media_pipeline.permissions import register_watch_rule
+
+        # the player URLs of media_pipeline ask lms who may play a lesson's material
+        register_watch_rule(lesson_asset_watch_allowed)

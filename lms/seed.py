@@ -17,7 +17,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Site
 
 from config import roles
-from config.seed import DEMO_PASSWORD
+from config.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.models import (
     Certificate,
     CoursePage,
@@ -345,12 +345,28 @@ def _students(course: CoursePage, created: list[str]) -> None:
         created.append(f"{len(new_enrollments)} matrículas")
 
 
+def _coaches(course: CoursePage, created: list[str]) -> None:
+    """The demo Coordinación accounts follow the course (they see only its students)."""
+    usernames = [username for username, _, _, role in DEMO_ACCOUNTS if role == roles.COACHES]
+    through = CoursePage.coaches.through
+    have = set(through.objects.filter(coursepage=course).values_list("user_id", flat=True))
+    new = [
+        through(coursepage=course, user=user)
+        for user in get_user_model().objects.filter(username__in=usernames)
+        if user.pk not in have
+    ]
+    through.objects.bulk_create(new)
+    if new:
+        created.append(f"{len(new)} coordinador(es) del curso")
+
+
 def seed() -> list[str]:
     created: list[str] = []
     home = Site.objects.get(is_default_site=True).root_page
     course, was_created = _course(home)
     if was_created:
         created.append("Curso «Aprendiendo paso a paso»")
+    _coaches(course, created)
     _lessons(course, created)
     _students(course, created)
     _quizzes(course, created)

@@ -338,8 +338,54 @@ def lessons_using_asset(*, asset_id: int) -> list[int]:
     )
 
 
-def students_search(*, query: str = "", district: str = "", zone: str = ""):
+# --- who sees which course's students ------------------------------------------------------------
+VIEW_ALL_STUDENTS_PERM = "lms.view_all_students"
+
+
+def coach_course_ids(*, user) -> list[int] | None:
+    """The courses whose students and progress `user` may see: None means every course
+    (superusers and the "view all" permission); otherwise the courses they coach
+    (CoursePage.coaches), possibly none. One query, remembered on the user object."""
+    if user.is_superuser or user.has_perm(VIEW_ALL_STUDENTS_PERM):
+        return None
+    cached = getattr(user, "_lms_coached_course_ids", None)
+    if cached is None:
+        cached = list(
+            CoursePage.objects.filter(coaches=user).order_by("path").values_list("pk", flat=True)
+        )
+        user._lms_coached_course_ids = cached
+    return cached
+
+
+def students_in_courses(qs, *, course_ids: list[int] | None):
+    """Narrows a StudentProfile queryset to students enrolled in any of the courses (None: no
+    narrowing). Exists, not a join, so a student in two of the courses is listed once."""
+    if course_ids is None:
+        return qs
+    return qs.filter(
+        Exists(Enrollment.objects.filter(student=OuterRef("pk"), course_id__in=course_ids))
+    )
+
+
+def student_for_staff(*, user, student_id: int) -> StudentProfile | None:
+    """The student if `user` may see them (enrolled in a course they coach), else None."""
+    qs = StudentProfile.objects.select_related("user").filter(pk=student_id)
+    return students_in_courses(qs, course_ids=coach_course_ids(user=user)).first()
+
+
+def courses_for_staff(*, user):
+    """The courses `user` may import into and follow, in page-tree order."""
+    qs = CoursePage.objects.order_by("path")
+    course_ids = coach_course_ids(user=user)
+    return qs if course_ids is None else qs.filter(pk__in=course_ids)
+
+
+def students_search(
+    *, query: str = "", district: str = "", zone: str = "", course_ids: list[int] | None = None
+):
+    """Students matching the search, among those enrolled in `course_ids` (None: everyone)."""
     qs = StudentProfile.objects.select_related("user").order_by("last_names", "first_names")
+    qs = students_in_courses(qs, course_ids=course_ids)
     query = query.strip()
     if query:
         if query.isdigit():
@@ -498,8 +544,12 @@ FOLLOW_UP_PAGE = 50
 DISTRICT_SIZES_CACHE_SECONDS = 300
 
 
-def tracking_courses() -> list[CoursePage]:
-    return list(CoursePage.objects.live().order_by("path").only("id", "title", "path"))
+def tracking_courses(*, course_ids: list[int] | None = None) -> list[CoursePage]:
+    """The live courses to follow: every one, or only `course_ids` (a coach's courses)."""
+    qs = CoursePage.objects.live().order_by("path").only("id", "title", "path", "slug")
+    if course_ids is not None:
+        qs = qs.filter(pk__in=course_ids)
+    return list(qs)
 
 
 def course_district_sizes(*, course: CoursePage) -> dict[str, int]:
@@ -672,3 +722,31 @@ def progress_csv_rows(*, course: CoursePage):
             percent, round(seconds), when(downloaded), when(tv), "" if score is None else score,
             "sí" if passed else "no", when(completed), when(last_activity),
         ]  # fmt: skip
+
+
+# --- who may play a media asset (asked by media_pipeline through its hook) ----------------------
+def lesson_asset_watch_allowed(*, user, asset_id: int) -> bool | None:
+    """For the player URLs: None when no live lesson uses the asset (the LMS has no say);
+    otherwise whether `user` is a student enrolled in a course of one of those lessons. A lesson
+    uses an asset through its "Material audiovisual" or a player block in its body (found in
+    Wagtail's reference index, kept up to date on every save of the page)."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page, ReferenceIndex
+
+    in_body = ReferenceIndex.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Page),
+        to_content_type=ContentType.objects.get_for_model(MediaAsset),
+        to_object_id=str(asset_id),
+    ).values_list("object_id", flat=True)
+    page_ids = {int(pk) for pk in in_body if pk.isdigit()}
+    course_ids = set(
+        LessonPage.objects.live()
+        .filter(Q(pk__in=page_ids) | Q(lesson_assets__asset_id=asset_id))
+        .values_list("course_id", flat=True)
+    )
+    course_ids.discard(None)
+    if not course_ids:
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Enrollment.objects.filter(student__user=user, course_id__in=course_ids).exists()

@@ -1,8 +1,8 @@
 """Download URLs of this app, all served by serving.serve_stored_file.
 
-- stream: what the player block plays and what students download from a lesson page: renditions
-  of a ready asset and documents, for students and media staff (signed in), never originals.
-  Which lesson a student may open is lms's business; its own download URLs check enrolment.
+- stream: what the player block plays: renditions of a ready asset and documents, never
+  originals, for media staff and for the students a registered rule allows (lms: enrolled in a
+  course whose lesson uses the asset; see permissions.user_can_watch_asset).
 - download: staff only (session or bearer token), originals included."""
 
 from django.contrib.auth.views import redirect_to_login
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from config.accounts import token_authenticate
 from config.errors import AuthenticationRequired
 from media_pipeline.models import MediaAsset
-from media_pipeline.permissions import user_can_manage_media, user_can_watch_media
+from media_pipeline.permissions import user_can_manage_media, user_can_watch_asset
 from media_pipeline.profiles import PROFILES
 from media_pipeline.selectors import rendition_filename
 from media_pipeline.serving import serve_stored_file
@@ -24,7 +24,7 @@ def stream(request: HttpRequest, asset_id: int, profile: str, ext: str):
     user = _request_user(request)
     if user is None:
         return redirect_to_login(request.get_full_path())
-    if not user_can_watch_media(user):
+    if not user_can_watch_asset(user, asset_id=asset_id):
         return HttpResponseForbidden(
             "No tiene permiso para ver este material.", content_type="text/plain; charset=utf-8"
         )

@@ -2,6 +2,7 @@ import pytest
 
 from lms.tests.factories import (
     MediaAssetFactory,
+    course_coach_add,
     course_create,
     document_create,
     lesson_create,
@@ -12,8 +13,11 @@ from lms.tests.factories import (
 
 
 @pytest.fixture
-def course(db):
-    return course_create()
+def course(db, users):
+    """The course, followed by the "coach" role's user (a coach sees only their courses)."""
+    course = course_create()
+    course_coach_add(course=course, user=users["coach"])
+    return course
 
 
 @pytest.fixture

@@ -43,6 +43,11 @@ def course_create(*, slug: str = "aprendiendo-paso-a-paso", title: str = "Aprend
     return course
 
 
+def course_coach_add(*, course: CoursePage, user) -> None:
+    """Makes `user` (a member of Coordinación) a coach of the course."""
+    CoursePage.coaches.through.objects.get_or_create(coursepage=course, user=user)
+
+
 def unit_create(*, course: CoursePage, number: int = 1, title: str | None = None) -> UnitPage:
     unit = UnitPage(title=title or f"Unidad {number}", number=number, slug=f"unidad-{number}")
     course.add_child(instance=unit)

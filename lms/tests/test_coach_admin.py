@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from lms.models import StudentImportJob, StudentProfile
-from lms.tests.factories import course_create, student_create
+from lms.tests.factories import course_coach_add, course_create, student_create
 from tests.fixtures import LIVE_DB, wait_for
 
 CSV = (
@@ -39,6 +39,7 @@ def test_a_coach_imports_a_file_with_a_progress_bar_and_prints_the_cards_once(
     client_for, users, celery_worker_process
 ):
     course = course_create()
+    course_coach_add(course=course, user=users["coach"])
     coach = client_for("coach")
     response = _upload(coach, course)
     assert response.status_code == 302
@@ -70,8 +71,11 @@ def test_a_coach_imports_a_file_with_a_progress_bar_and_prints_the_cards_once(
 
 
 @LIVE_DB
-def test_a_rejected_file_shows_each_error_by_row_and_column(client_for, celery_worker_process):
+def test_a_rejected_file_shows_each_error_by_row_and_column(
+    client_for, users, celery_worker_process
+):
     course = course_create()
+    course_coach_add(course=course, user=users["coach"])
     coach = client_for("coach")
     _upload(coach, course, CSV + "123,Ana,Ruiz,Lima,urbana,\n")
     job = StudentImportJob.objects.get()

@@ -55,6 +55,8 @@ def test_530_students_across_the_province_enrolled_and_a_second_run_adds_none(se
     assert authenticate(username="40000001", password=DEMO_PASSWORD) is not None
     other = StudentProfile.objects.exclude(dni="40000001").first()
     assert authenticate(username=other.dni, password=DEMO_PASSWORD) is not None
+    # the demo coach follows the course
+    assert list(course.coaches.values_list("username", flat=True)) == ["coordinacion"]
     # a second run creates nothing
     counts = (
         LessonPage.objects.count(),
