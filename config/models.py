@@ -49,6 +49,7 @@ class RetentionRun(models.Model):
     submissions = models.PositiveIntegerField("trámites anonimizados", default=0)
     attachments = models.PositiveIntegerField("adjuntos borrados", default=0)
     students = models.PositiveIntegerField("estudiantes anonimizados", default=0)
+    import_jobs = models.PositiveIntegerField("importaciones de estudiantes vaciadas", default=0)
 
     class Meta:
         ordering = ["-ran_at"]

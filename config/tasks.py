@@ -30,4 +30,5 @@ def anonymise_personal_data_task() -> dict:
         "submissions": result.submissions,
         "attachments": result.attachments,
         "students": result.students,
+        "import_jobs": result.import_jobs,
     }

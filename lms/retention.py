@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from config.errors import ConflictError
 from config.models import ApiToken
-from lms.models import Enrollment, StudentProfile
+from lms.models import Enrollment, StudentImportJob, StudentProfile
 
 ANONYMOUS_FIRST_NAMES = "Estudiante"
 ANONYMOUS_LAST_NAMES = "anonimizado"
@@ -87,6 +87,22 @@ def students_anonymise(*, cutoff: datetime, dry_run: bool = False) -> int:
             phone="",
             anonymised_at=now,
         )
+    return len(ids)
+
+
+def import_jobs_scrub(*, cutoff: datetime, dry_run: bool = False) -> int:
+    """Empties the row errors (they quote the file's DNIs and names) and any roster never printed
+    (DNIs, names and initial passwords) of CSV imports that finished before `cutoff`; the job's
+    counts stay. Returns how many jobs it emptied; a second run finds none."""
+    with transaction.atomic():
+        jobs = (
+            StudentImportJob.objects.filter(finished_at__lt=cutoff)
+            .exclude(errors=[], roster=[])
+            .select_for_update()
+        )
+        ids = list(jobs.values_list("pk", flat=True))
+        if ids and not dry_run:
+            StudentImportJob.objects.filter(pk__in=ids).update(errors=[], roster=[])
     return len(ids)
 
 

@@ -12,7 +12,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from config.tasks import anonymise_personal_data_task
-from lms.models import Enrollment, LessonProgress, LessonStats, StudentProfile
+from lms.models import (
+    Enrollment,
+    LessonProgress,
+    LessonStats,
+    StudentImportJob,
+    StudentProfile,
+)
 from lms.selectors import tracking_dashboard
 from lms.services import ProgressEventIn, progress_events_record
 from lms.tests.factories import course_create, lesson_create, student_create
@@ -171,7 +177,7 @@ def test_a_dry_run_changes_nothing_and_a_second_run_is_a_no_op(students):
 @override_settings(RETENTION_STUDENTS_DAYS=20)
 def test_the_weekly_task_runs_the_same_retention_with_the_configured_period(students):
     result = anonymise_personal_data_task.apply().get()
-    assert result == {"submissions": 0, "attachments": 0, "students": 2}
+    assert result == {"submissions": 0, "attachments": 0, "students": 2, "import_jobs": 0}
     anonymised = set(
         StudentProfile.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)
     )
@@ -243,3 +249,29 @@ def test_the_run_takes_the_same_queries_for_one_student_or_three(students):
     with CaptureQueriesContext(connection) as three:
         assert students_anonymise(cutoff=now - timedelta(days=20)) == 3
     assert len(three) == len(one)
+
+
+def test_old_student_imports_lose_the_rows_they_quote_and_keep_their_counts(students, make_user):
+    coach = make_user("coach")
+    quoted = [{"row": 3, "column": "dni", "message": "El DNI 40000099 ya aparece en la fila 2."}]
+    roster = [{"dni": "40000098", "first_names": "Ana", "password": "clave-inicial"}]
+    old, recent = (
+        StudentImportJob.objects.create(
+            course=students["course"],
+            created_by=coach,
+            status=StudentImportJob.Status.DONE,
+            errors=quoted,
+            roster=roster,
+            created_count=1,
+            finished_at=timezone.now() - timedelta(days=days),
+        )
+        for days in (2 * 365, 10)
+    )
+    assert "Importaciones de estudiantes a vaciar: 1" in _run("--dry-run")
+    assert StudentImportJob.objects.get(pk=old.pk).errors == quoted
+    assert "Importaciones de estudiantes vaciadas: 1" in _run()
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.errors, old.roster, old.created_count) == ([], [], 1)
+    assert (recent.errors, recent.roster) == (quoted, roster)
+    assert "Importaciones de estudiantes vaciadas: 0" in _run()

@@ -30,5 +30,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb}: {result.submissions} trámites")
         self.stdout.write(f"Adjuntos {'a borrar' if dry_run else 'borrados'}: {result.attachments}")
         self.stdout.write(f"{verb}: {result.students} estudiantes")
+        self.stdout.write(
+            f"Importaciones de estudiantes {'a vaciar' if dry_run else 'vaciadas'}: "
+            f"{result.import_jobs}"
+        )
         if dry_run:
             self.stdout.write("Solo conteo: no se cambió nada.")
