@@ -285,30 +285,56 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+STATISTICS_CSV_HEADER = [
+    "seccion", "grupo", "tramites", "resueltos", "promedio_dias_habiles_hasta_resolver",
+    "resueltos_fuera_de_plazo", "porcentaje_fuera_de_plazo", "abiertos",
+    "edad_promedio_abiertos_dias_habiles", "vencidos", "porcentaje_vencidos",
+]  # fmt: skip
+
+
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
 @back_office_required
 def statistics_view(request: HttpRequest) -> HttpResponse:
+    """Counts and processing times in working days (see tramites_bridge.statistics), as SVG
+    charts with their numbers in tables, and the same figures as one CSV."""
     import csv
 
-    from tramites_bridge.selectors import statistics_summary
+    from tramites_bridge.statistics import statistics_compute
 
-    stats = statistics_summary()
+    stats = statistics_compute()
     if request.GET.get("formato") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="estadisticas-tramites.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="estadisticas-tramites-{stats.today:%Y-%m-%d}.csv"'
+        )
         response.write("\ufeff")
         writer = csv.writer(response)
-        writer.writerow(["dimension", "valor", "tramites"])
-        for key, label in (
-            ("by_procedure", "procedimiento"),
-            ("by_status", "estado"),
-            ("by_channel", "canal"),
-            ("by_month", "mes"),
+        writer.writerow(STATISTICS_CSV_HEADER)
+        for section, rows in (("estado", stats.by_status), ("mes", stats.by_month)):
+            for label, n in rows:
+                writer.writerow([section, label, n] + [""] * (len(STATISTICS_CSV_HEADER) - 3))
+        for section, figures in (
+            ("total", [stats.overall]),
+            ("procedimiento", stats.times_by_procedure),
+            ("canal", stats.times_by_channel),
+            ("oficina", stats.times_by_office),
         ):
-            for value, n in stats[key]:
-                writer.writerow([label, value, n])
-        writer.writerow(["resumen", "promedio_dias_hasta_entrega", stats["average_days"] or ""])
-        writer.writerow(["resumen", "vencidos_abiertos", stats["overdue"]])
+            for f in figures:
+                writer.writerow(
+                    [section, f.label, f.total, f.decided, _blank(f.average_days),
+                     f.decided_late, _blank(f.late_rate), f.open, _blank(f.average_open_age),
+                     f.overdue, _blank(f.overdue_rate)]
+                )  # fmt: skip
         return response
+
+    def chart(figures, attribute: str) -> list[tuple[str, float]]:
+        return [
+            (f.label, getattr(f, attribute)) for f in figures if getattr(f, attribute) is not None
+        ]
+
     return render(
         request,
         "tramites_bridge/admin/statistics.html",
@@ -317,5 +343,10 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
             "page_title": "Estadísticas de trámites",
             "header_icon": "pick",
             "stats": stats,
+            "average_by_procedure": chart(stats.times_by_procedure, "average_days"),
+            "average_by_channel": chart(stats.times_by_channel, "average_days"),
+            "open_age_by_channel": chart(stats.times_by_channel, "average_open_age"),
+            "overdue_by_procedure": chart(stats.times_by_procedure, "overdue_rate"),
+            "overdue_by_office": chart(stats.times_by_office, "overdue_rate"),
         },
     )

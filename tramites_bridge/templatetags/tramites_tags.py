@@ -69,9 +69,10 @@ def audit_details(entry, offices: dict) -> str:
 
 
 @register.simple_tag
-def bar_chart(rows, title: str = ""):
+def bar_chart(rows, title: str = "", unit: str = ""):
     """A horizontal bar chart as inline SVG, drawn on the server: no script, no outside asset.
-    rows: [(label, value)]."""
+    rows: [(label, value)]; unit is written after each value ("d", "%")."""
+    from django.utils.formats import localize
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
@@ -94,7 +95,7 @@ def bar_chart(rows, title: str = ""):
             f'font-size="13" fill="currentColor">{escape(str(label)[:40])}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#0b5d4b"></rect>'
             f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.7:.0f}" font-size="13" '
-            f'fill="currentColor">{value}</text>'
+            f'fill="currentColor">{escape(localize(value))}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above

@@ -208,6 +208,6 @@ def test_the_admin_settlement_and_statistics_render_for_the_back_office(client_f
     stats = client.get("/admin/tramites/estadisticas/").content.decode()
     assert "<svg" in stats
     stats_csv = client.get("/admin/tramites/estadisticas/", {"formato": "csv"})
-    assert stats_csv.content.decode("utf-8-sig").startswith("dimension,valor,tramites")
+    assert stats_csv.content.decode("utf-8-sig").startswith("seccion,grupo,tramites,")
     for role in ("cabina_agent", "coach"):
         assert client_for(role).get("/admin/tramites/liquidaciones/").status_code == 302
