@@ -22,7 +22,7 @@ from lms.models import (
 from lms.selectors import tracking_dashboard
 from lms.services import ProgressEventIn, progress_events_record
 from lms.tests.factories import course_create, lesson_create, student_create
-from tests.fixtures import TEST_PASSWORD
+from tests.fixtures import LIVE_DB, TEST_PASSWORD, wait_for
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -275,3 +275,21 @@ def test_old_student_imports_lose_the_rows_they_quote_and_keep_their_counts(stud
     assert (old.errors, old.roster, old.created_count) == ([], [], 1)
     assert (recent.errors, recent.roster) == (quoted, roster)
     assert "Importaciones de estudiantes vaciadas: 0" in _run()
+
+
+@LIVE_DB
+@pytest.mark.worker
+def test_the_task_sent_through_the_broker_anonymises_in_the_worker(celery_worker_process):
+    from config.models import RetentionRun
+
+    course = course_create()
+    gone = student_create(dni="40000021", course=course)
+    _left(gone, days_ago=2 * 365)
+    anonymise_personal_data_task.delay()
+    run = wait_for(
+        lambda: RetentionRun.objects.first(),
+        message="El worker no ejecutó la retención enviada por el broker",
+    )
+    assert run.students == 1
+    gone.refresh_from_db()
+    assert gone.anonymised_at is not None and gone.dni != "40000021"
