@@ -109,7 +109,9 @@ def cached_site(request) -> Site | None:
 
 # --- route of a path -----------------------------------------------------------------------------
 def _route_key(site: Site, path: str) -> str:
-    return f"route:{site.pk}:{path}"
+    # a Site saved (its root page changed, say) renews every route
+    (sites_token,) = tokens(SITES)
+    return f"route:{sites_token}:{site.pk}:{path}"
 
 
 def _cached_route(request, site: Site, path: str):
