@@ -280,6 +280,7 @@ def main() -> None:
     from django.contrib.auth.models import Group
 
     coach.groups.add(Group.objects.get(name=roles.COACHES))
+    CoursePage.coaches.through.objects.create(coursepage=course, user=coach)  # follows it
     profiles = _students(course, 0, 530)
 
     elapsed, cpu = bench_api(lessons, profiles)

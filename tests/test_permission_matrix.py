@@ -725,3 +725,60 @@ def test_a_student_cannot_read_another_students_progress_or_certificate(api_clie
     page = beto_site.get("/certificados/ANA2026X/").content.decode()
     assert "Ana" in page
     assert "47100001" not in page and "976000111" not in page
+
+
+def test_a_coach_cannot_see_another_courses_students_or_their_progress(make_user, client_for):
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lms.models import StudentImportJob
+    from lms.services import ProgressEventIn, progress_events_record
+    from lms.tests.factories import (
+        course_coach_add,
+        course_create,
+        lesson_create,
+        student_create,
+        unit_create,
+    )
+
+    mine = course_create()
+    theirs = course_create(slug="huertos-familiares", title="Huertos familiares")
+    ana, berta = make_user("coach", username="ana-c"), make_user("coach", username="berta-c")
+    course_coach_add(course=mine, user=ana)
+    course_coach_add(course=theirs, user=berta)
+    lesson = lesson_create(unit=unit_create(course=theirs), episode=1, code="HUER1")
+    other = student_create(dni="47200001", course=theirs, first_names="Olga", phone="976200002")
+    progress_events_record(
+        student=other,
+        events=[
+            ProgressEventIn(
+                id=uuid.uuid4(), lesson=lesson.pk, type="position",
+                at=timezone.now() - timedelta(days=9), position_seconds=5, duration_seconds=100,
+            )
+        ],
+    )  # fmt: skip
+    job = StudentImportJob.objects.create(
+        course=theirs, created_by=berta, roster=[{"dni": "47200009", "password": "x1"}]
+    )
+    client = client_for("coach", user=ana)
+
+    for url in ("/admin/estudiantes/", "/admin/seguimiento/", "/admin/seguimiento/avance.csv"):
+        response = client.get(url)
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode()
+        assert response.status_code == 200, url
+        assert "47200001" not in body and "Olga" not in body and "976200002" not in body, url
+    for url in (
+        f"/admin/seguimiento/?curso={theirs.pk}",
+        f"/admin/seguimiento/avance.csv?curso={theirs.pk}",
+        f"/admin/estudiantes/{other.pk}/nueva-contrasena/",
+        f"/admin/estudiantes/{other.pk}/retiro/",
+    ):
+        assert client.get(url).status_code == 404, url
+    refused = client.post(f"/admin/estudiantes/importar/{job.pk}/tarjetas/")
+    assert _outcome(refused) in (403, AWAY)
+    job.refresh_from_db()
+    assert job.roster_shown_at is None

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from lms.models import LessonDownload
 from lms.tests.factories import (
     MediaAssetFactory,
+    course_coach_add,
     course_create,
     document_create,
     lesson_create,
@@ -99,7 +100,9 @@ def test_student_downloads_the_latest_lesson_and_a_coach_resets_the_password(
     )
 
     # the coach gives the student a new password on a printed card
-    make_user("coach", username="coordinacion-e2e")
+    course_coach_add(
+        course=course_with_lessons["course"], user=make_user("coach", username="coordinacion-e2e")
+    )
     page.goto("/admin/login/")
     page.get_by_label("Nombre de usuario").fill("coordinacion-e2e")
     page.get_by_label("Contraseña").fill(TEST_PASSWORD)

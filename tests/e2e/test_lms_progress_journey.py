@@ -18,6 +18,7 @@ from broadcast.models import Airing, Channel, Episode
 from lms.models import LessonProgress
 from lms.tests.factories import (
     MediaAssetFactory,
+    course_coach_add,
     course_create,
     lesson_create,
     student_create,
@@ -90,15 +91,16 @@ def world():
         dni="45671234", course=course, first_names="Flor", last_names="Chilón Tasilla",
         district="Jesús", zone="rural", phone="976543210",
     )  # fmt: skip
-    return {"lesson": lesson, "student": student}
+    return {"lesson": lesson, "student": student, "course": course}
 
 
 def _summary(world) -> LessonProgress | None:
     return LessonProgress.objects.filter(student=world["student"], lesson=world["lesson"]).first()
 
 
-def _coach_tracking(page, make_user) -> None:
-    make_user("coach", username="coordinacion-e2e")
+def _coach_tracking(page, make_user, course) -> None:
+    # a coach sees the courses they follow
+    course_coach_add(course=course, user=make_user("coach", username="coordinacion-e2e"))
     page.goto("/admin/login/")
     page.get_by_label("Nombre de usuario").fill("coordinacion-e2e")
     page.get_by_label("Contraseña").fill(TEST_PASSWORD)
@@ -110,7 +112,7 @@ def _coach_tracking(page, make_user) -> None:
 
 def test_progress_survives_going_offline_and_tv_checkin_counts(phone_page, page, make_user, world):
     # before: the coach finds the student among those to call
-    _coach_tracking(page, make_user)
+    _coach_tracking(page, make_user, world["course"])
     follow_up = page.locator("table.follow-up")
     expect(follow_up).to_contain_text("Chilón Tasilla, Flor")
     expect(follow_up).to_contain_text("976543210")
