@@ -380,3 +380,31 @@ def test_a_bad_webhook_signature_or_timestamp_is_refused(client, settings, case)
     assert response.json()["detail"]
     submission.refresh_from_db()
     assert submission.status == "recibido"
+
+
+def test_an_annulment_sent_by_the_back_office_reverses_the_cabina_credit(client, settings):
+    from decimal import Decimal
+
+    from tramites_bridge.models import Cabina, LedgerEntry
+
+    settings.TRAMITES_BACKOFFICE_SECRET = SECRET
+    cabina = Cabina.objects.create(name="Cabina Otuzco", address="Av. Perú 3", ruc="10401234569")
+    submission, _ = submission_create(
+        procedure=ProcedureFactory(with_fields=False),
+        idempotency_key=str(uuid.uuid4()),
+        dni="41234567",
+        first_names="María",
+        last_names="Quispe",
+        data={},
+        channel="cabina",
+        cabina=cabina,
+    )
+    payload = {"event_id": "mpc-3003", "code": submission.code, "status": "anulado", "note": "x"}
+    assert _webhook(client, payload).json()["applied"] is True
+    assert _webhook(client, payload).json()["duplicate"] is True  # replayed: reversed once
+    amounts = list(
+        LedgerEntry.objects.filter(submission=submission)
+        .order_by("pk")
+        .values_list("amount", flat=True)
+    )
+    assert amounts == [Decimal("4.00"), Decimal("-4.00")]

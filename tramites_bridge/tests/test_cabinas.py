@@ -211,3 +211,29 @@ def test_the_admin_settlement_and_statistics_render_for_the_back_office(client_f
     assert stats_csv.content.decode("utf-8-sig").startswith("seccion,grupo,tramites,")
     for role in ("cabina_agent", "coach"):
         assert client_for(role).get("/admin/tramites/liquidaciones/").status_code == 302
+
+
+def test_an_agent_reaches_none_of_the_back_office_admin(api_client_for, client_for, two_cabinas):
+    _, agent = two_cabinas["a"]
+    code = _agent_post(api_client_for, agent, two_cabinas["procedure"]).json()["code"]
+    own = Submission.objects.get(code=code)
+    client = client_for("cabina_agent", agent)
+    for url in (
+        "/admin/",
+        "/admin/tramites/bandeja/",
+        f"/admin/tramites/bandeja/{own.pk}/",
+        "/admin/tramites/liquidaciones/?formato=csv",
+        "/admin/tramites/envios/",
+        "/admin/tramites/estadisticas/?formato=csv",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        assert code not in response.content.decode(), url
+    # nor can it change a state there, not even on its own cabina's file
+    client.post(
+        f"/admin/tramites/bandeja/{own.pk}/",
+        {"action": "status", "status": "anulado", "note": "x"},
+    )
+    own.refresh_from_db()
+    assert own.status == "recibido"
+    assert LedgerEntry.objects.filter(submission=own, kind="reversal").count() == 0

@@ -32,3 +32,35 @@ def test_seed_creates_the_catalogue_a_page_with_two_forms_and_submissions_once(c
     assert html.count('enctype="multipart/form-data"') == 2
     assert created
     assert seed() == []
+
+
+def test_seed_adds_nine_cabinas_with_an_agent_a_guarantee_a_month_of_files_and_one_failed_delivery(
+    client_for,
+):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from tramites_bridge.models import Cabina, LedgerEntry, OutboxEvent
+
+    seed_accounts()
+    seed_site_root()
+    seed()
+    cabinas = list(Cabina.objects.prefetch_related("agents"))
+    assert len(cabinas) == 9
+    for cabina in cabinas:
+        assert cabina.active and cabina.guarantee_date
+        assert len(cabina.agents.all()) == 1
+        guarantee = LedgerEntry.objects.get(cabina=cabina, kind="guarantee")
+        assert guarantee.amount == Decimal("300.00")
+        assert Submission.objects.filter(cabina=cabina, channel="cabina").exists()
+    through_cabinas = Submission.objects.filter(cabina__isnull=False)
+    month_ago = timezone.now() - timedelta(days=32)
+    assert through_cabinas.count() >= 9
+    assert not through_cabinas.filter(created_at__lt=month_ago).exists()
+    assert through_cabinas.filter(created_at__lt=timezone.now() - timedelta(days=14)).exists()
+    failed = OutboxEvent.objects.get(state="failed")
+    assert failed.last_error
+    page = client_for("back_office").get("/admin/tramites/envios/").content.decode()
+    assert str(failed.event_id) in page and "Reenviar" in page
