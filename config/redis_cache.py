@@ -1,11 +1,28 @@
-"""Django's Redis cache, keeping one client object per connection pool.
+"""Django's Redis cache, keeping one client object per connection pool, and degrading to "no
+cache" while Redis is unreachable.
 
 Django builds a new `redis.Redis` for every cache call, and each one copies the library's table
 of ~300 response callbacks: on a request that does one or two cache calls (a throttled lookup,
 a submission) that was a tenth of its CPU. A client object over a pool is safe to share between
-threads, and the pool itself is Django's, so connections behave as before."""
+threads, and the pool itself is Django's, so connections behave as before.
 
+The cache holds only what can be rebuilt (page routes and tokens, cached sessions whose rows
+are in the database, throttling counters), so a Redis outage must not fail a page or a write:
+while it lasts every read is a miss and every write is dropped. A process that dropped a write
+(e.g. a page-cache invalidation when a transcode finished) deletes this cache's keys as soon as
+Redis answers again, so nothing stale outlives the outage. Throttling counts nothing while
+Redis is down: the site stays open to the 530 students rather than to no one."""
+
+import logging
+
+import redis.exceptions
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+PURGE_BATCH = 500
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -25,3 +42,91 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._down = False
+        self._lost_writes = False
+
+    # --- outage handling ----------------------------------------------------------------------
+    def _guard(self, call, fallback, *, write: bool):
+        try:
+            if self._lost_writes:
+                self._purge()
+            result = call()
+        except UNREACHABLE as exc:
+            if not self._down:
+                logger.warning("cache unreachable, serving without it: %s", exc)
+            self._down = True
+            self._lost_writes = self._lost_writes or write
+            return fallback
+        if self._down:
+            logger.warning("cache reachable again")
+            self._down = False
+        return result
+
+    def _purge(self) -> None:
+        """Deletes this cache's keys (its prefix only: the broker may share the server)."""
+        client = self._cache.get_client(write=True)
+        batch = []
+        for key in client.scan_iter(match=f"{self.key_prefix}:*", count=PURGE_BATCH):
+            batch.append(key)
+            if len(batch) >= PURGE_BATCH:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)
+        self._lost_writes = False
+        logger.warning("cache emptied after an outage in which writes were dropped")
+
+    # --- the cache API ------------------------------------------------------------------------
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).add(key, value, timeout, version),
+            False,
+            write=True,
+        )
+
+    def get(self, key, default=None, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).get(key, default, version), default, write=False
+        )
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).set(key, value, timeout, version),
+            None,
+            write=True,
+        )
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).touch(key, timeout, version), False, write=True
+        )
+
+    def delete(self, key, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).delete(key, version), False, write=True
+        )
+
+    def get_many(self, keys, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).get_many(keys, version), {}, write=False
+        )
+
+    def has_key(self, key, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).has_key(key, version), False, write=False
+        )
+
+    def incr(self, key, delta=1, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).incr(key, delta, version), delta, write=True
+        )
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).set_many(data, timeout, version), [], write=True
+        )
+
+    def delete_many(self, keys, version=None):
+        return self._guard(
+            lambda: super(ReusingRedisCache, self).delete_many(keys, version), None, write=True
+        )
