@@ -14,6 +14,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import kombu.exceptions
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
@@ -156,7 +157,7 @@ def asset_queue(*, asset_id: int) -> None:
         running = asset.status in (Status.PROBING, Status.TRANSCODING)
         if running and not _is_stale(asset):
             return
-        if asset.status == Status.QUEUED:
+        if asset.status == Status.QUEUED and asset.queued_at is not None:
             return  # its message is in the broker; re-sending would lose its place in line
         recently_sent = asset.queued_at is not None and timezone.now() - asset.queued_at < (
             timedelta(seconds=settings.MEDIA_HEARTBEAT_STALE_SECONDS)
@@ -173,7 +174,19 @@ def asset_queue(*, asset_id: int) -> None:
         asset.job_token = ""
         asset.queued_at = timezone.now()
         asset.save(update_fields=["status", "job_token", "queued_at", "updated_at"])
-        transaction.on_commit(lambda: task.delay(asset_id))
+        transaction.on_commit(lambda: _send(task, asset_id))
+
+
+def _send(task, asset_id: int) -> None:
+    """Sends the job's message. With the broker unreachable the asset stays as it is with no
+    queued time, so the sweeper sends it again later; the request that stored it succeeds."""
+    try:
+        task.delay(asset_id)
+    except kombu.exceptions.OperationalError:
+        logger.warning("broker unreachable: media asset %s waits for the sweeper", asset_id)
+        MediaAsset.objects.filter(pk=asset_id, status__in=[Status.UPLOADED, Status.QUEUED]).update(
+            queued_at=None
+        )
 
 
 def asset_retry(*, asset: MediaAsset, by) -> MediaAsset:
@@ -297,7 +310,7 @@ def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset
         asset.queued_at = timezone.now()
         asset.job_token = ""
         asset.save()
-        transaction.on_commit(lambda: tasks.transcode_asset_task.delay(asset_id))
+        transaction.on_commit(lambda: _send(tasks.transcode_asset_task, asset_id))
     return asset
 
 
@@ -640,6 +653,12 @@ def asset_sweep_stale() -> list[int]:
         MediaAsset.objects.filter(status=Status.UPLOADED, created_at__lt=stale_before)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=stale_before))
         .values_list("pk", flat=True)
+    )
+    # queued for transcoding, but the message never reached the broker (see _send)
+    candidates += list(
+        MediaAsset.objects.filter(status=Status.QUEUED, queued_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
     queued = []
     for asset_id in candidates:
