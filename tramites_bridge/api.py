@@ -1,9 +1,12 @@
 """/api/v1/tramites/: the catalogue, anonymous submissions (multipart) and tracking."""
 
+import json
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, Router, Status
+from ninja.responses import NinjaJSONEncoder
 
 from config.accounts import API_AUTH, token_authenticate
 from config.errors import (
@@ -32,7 +35,7 @@ from tramites_bridge.selectors import (
     procedure_by_code,
     procedures_active,
 )
-from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup
+from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup_rendered
 
 from .schemas import (
     CabinaLedgerOut,
@@ -46,6 +49,7 @@ from .schemas import (
 )
 
 router = Router(tags=["Trámites"])
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # what django-ninja's renderer sends
 SUBMIT_SCOPE = "tramites_submit"
 
 
@@ -225,10 +229,18 @@ def _created_out(request: HttpRequest, submission: Submission) -> dict:
     ),
 )
 def track_submission(request: HttpRequest, code: str, dni: str = ""):
-    result = tracking_lookup(code=code, dni=dni, ip=client_ip(request))
-    if result is None:
+    body = tracking_lookup_rendered(
+        code=code, dni=dni, ip=client_ip(request), render=_render_tracking
+    )
+    if body is None:
         raise NotFoundError(NOT_FOUND_MESSAGE, code="not_found")
-    return tracking_out(result)
+    # already validated against TrackingOut and serialised as django-ninja does (_render_tracking)
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+
+
+def _render_tracking(result: TrackingResult) -> bytes:
+    payload = TrackingOut.model_validate(tracking_out(result)).model_dump()
+    return json.dumps(payload, cls=NinjaJSONEncoder).encode()
 
 
 def tracking_out(result: TrackingResult) -> dict:

@@ -16,10 +16,12 @@ bulk update) shows within that time."""
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from config.throttling import ThrottleRead
 from tramites_bridge.codes import code_normalise
@@ -56,9 +58,9 @@ def tracking_cache_drop(code: str) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
-    """The file, or None for any mismatch. Raises config.errors.Throttled (429) while over the
-    limit."""
+def _snapshot_for(*, code: str, dni: str, ip: str) -> tuple[dict, bool] | None:
+    """(the file's public view, whether it was just read from the database), or None for any
+    mismatch after counting the failure. Raises Throttled while over the limit."""
     normalised = code_normalise(code)
     dni = (dni or "").strip()
     key = track_cache_key(normalised) if normalised else None
@@ -70,15 +72,51 @@ def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
     )
     counters.check(THROTTLED_MESSAGE)
     snapshot = counters.extra.get(key) if key else None
+    fresh = False
     if snapshot is None and key and dni:
         snapshot = submission_track_snapshot(code=normalised)
         if snapshot is not None:
             snapshot["dni"] = dni_digest(snapshot["dni"])
-            cache.set(key, snapshot, timeout=TRACK_CACHE_SECONDS)
+            fresh = True
     if snapshot is None or not dni or not hmac.compare_digest(snapshot["dni"], dni_digest(dni)):
         counters.hit()
         return None
+    return snapshot, fresh
+
+
+def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
+    """The file, or None for any mismatch. Raises config.errors.Throttled (429) while over the
+    limit."""
+    found = _snapshot_for(code=code, dni=dni, ip=ip)
+    if found is None:
+        return None
+    snapshot, fresh = found
+    if fresh:
+        cache.set(track_cache_key(snapshot["code"]), snapshot, timeout=TRACK_CACHE_SECONDS)
     return tracking_result_from_snapshot(snapshot)
+
+
+def tracking_lookup_rendered(
+    *, code: str, dni: str, ip: str, render: Callable[[TrackingResult], bytes]
+) -> bytes | None:
+    """tracking_lookup for a caller that sends the result as bytes (the API's JSON). The bytes
+    are kept in the cached entry for the day they were made on (the overdue flag depends on
+    it), so a repeated lookup neither builds nor serialises the result again. Only an entry just
+    read from the database is stored with them: writing back an entry read from the cache could
+    bring back one that a change of state has just dropped."""
+    found = _snapshot_for(code=code, dni=dni, ip=ip)
+    if found is None:
+        return None
+    snapshot, fresh = found
+    today = timezone.localdate().isoformat()
+    rendered = snapshot.get("rendered")
+    if rendered is not None and rendered[0] == today:
+        return rendered[1]
+    body = render(tracking_result_from_snapshot(snapshot))
+    if fresh:
+        snapshot["rendered"] = (today, body)
+        cache.set(track_cache_key(snapshot["code"]), snapshot, timeout=TRACK_CACHE_SECONDS)
+    return body
 
 
 def _drop_on_submission_change(sender, instance, created=False, **kwargs) -> None:

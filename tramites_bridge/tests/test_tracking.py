@@ -176,3 +176,23 @@ def test_the_cached_view_of_a_file_holds_no_dni_or_names(client, submission):
     assert submission.code in cached
     assert "41234567" not in cached
     assert "María" not in cached and "Quispe" not in cached
+
+
+def test_a_repeated_lookup_answers_the_same_bytes_as_the_schema_renders(client, submission):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from tramites_bridge.api import tracking_out
+    from tramites_bridge.schemas import TrackingOut
+    from tramites_bridge.selectors import submission_track
+
+    first = _track(client, submission.code, "41234567")
+    repeat = _track(client, submission.code, "41234567")
+    assert first["Content-Type"] == "application/json; charset=utf-8"
+    assert first.content == repeat.content
+    expected = TrackingOut.model_validate(
+        tracking_out(submission_track(code=submission.code, dni="41234567"))
+    ).model_dump()
+    assert repeat.content == json.dumps(expected, cls=NinjaJSONEncoder).encode()
+    assert repeat.json()["timeline"][-1]["status_label"] == "Observado"
