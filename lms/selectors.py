@@ -726,7 +726,7 @@ def progress_csv_rows(*, course: CoursePage):
 
 # --- who may play a media asset (asked by media_pipeline through its hook) ----------------------
 def lesson_asset_watch_allowed(*, user, asset_id: int) -> bool | None:
-    """For the player URLs: None when no live lesson uses the asset (the LMS has no say);
+    """For the player URLs: None when no lesson uses the asset (the LMS has no say);
     otherwise whether `user` is a student enrolled in a course of one of those lessons. A lesson
     uses an asset through its "Material audiovisual" or a player block in its body (found in
     Wagtail's reference index, kept up to date on every save of the page)."""
@@ -739,10 +739,11 @@ def lesson_asset_watch_allowed(*, user, asset_id: int) -> bool | None:
         to_object_id=str(asset_id),
     ).values_list("object_id", flat=True)
     page_ids = {int(pk) for pk in in_body if pk.isdigit()}
+    # drafts count too: material of a lesson not yet published is not for every student
     course_ids = set(
-        LessonPage.objects.live()
-        .filter(Q(pk__in=page_ids) | Q(lesson_assets__asset_id=asset_id))
-        .values_list("course_id", flat=True)
+        LessonPage.objects.filter(
+            Q(pk__in=page_ids) | Q(lesson_assets__asset_id=asset_id)
+        ).values_list("course_id", flat=True)
     )
     course_ids.discard(None)
     if not course_ids:

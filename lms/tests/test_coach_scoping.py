@@ -314,6 +314,15 @@ def test_lesson_material_plays_for_enrolled_students_and_media_staff_only(
         assert _play(client_for("anonymous"), asset) == 302, key
 
 
+def test_material_of_a_draft_lesson_is_not_for_every_student(two_courses, client_for):
+    draft_only = MediaAssetFactory(title="Material de un borrador")
+    rendition_create(asset=draft_only, profile="audio")
+    unit_x = two_courses["lesson_x"].get_parent().specific
+    lesson_create(unit=unit_x, episode=9, code="BORR9", assets=[draft_only], live=False)
+    assert _play(client_for("student", user=two_courses["yolanda"].user), draft_only) == 403
+    assert _play(client_for("student", user=two_courses["xavier"].user), draft_only) == 200
+
+
 def test_material_of_no_lesson_keeps_playing_for_signed_in_students(
     two_courses, lesson_media, client_for
 ):
@@ -328,3 +337,25 @@ def test_a_student_who_enrols_can_play_the_course_material(two_courses, lesson_m
     assert _play(client, lesson_media["in_body"]) == 403
     Enrollment.objects.create(student=yolanda, course=two_courses["x"])
     assert _play(client, lesson_media["in_body"]) == 200
+
+
+def test_the_course_page_assigns_coaches_among_coordinacion_members(two_courses, client_for):
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    x = two_courses["x"]
+    admin = client_for("superuser")
+    url = f"/admin/pages/{x.pk}/edit/"
+    html = admin.get(url).content.decode()
+    assert "Coordinación" in html and "berta-coordina" in html
+    assert "48100001" not in html  # students are not offered as coaches
+    form = querydict_from_html(html, form_id="page-edit-form")
+    form.setlist("coaches", [str(two_courses["berta"].pk)])
+    form["action-publish"] = "1"
+    response = admin.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(x.coaches.values_list("username", flat=True)) == ["berta-coordina"]
+    # Berta now follows course X too; Ana, taken off it, sees an explanation
+    berta = client_for("coach", user=two_courses["berta"])
+    assert "48100001" in berta.get(STUDENTS).content.decode()
+    ana_html = client_for("coach", user=two_courses["ana"]).get(STUDENTS).content.decode()
+    assert "Todavía no tiene un curso asignado" in ana_html and "48100001" not in ana_html
