@@ -359,3 +359,24 @@ def test_the_course_page_assigns_coaches_among_coordinacion_members(two_courses,
     assert "48100001" in berta.get(STUDENTS).content.decode()
     ana_html = client_for("coach", user=two_courses["ana"]).get(STUDENTS).content.decode()
     assert "Todavía no tiene un curso asignado" in ana_html and "48100001" not in ana_html
+
+
+def test_a_student_of_another_course_cannot_open_answer_or_read_a_lessons_progress(
+    two_courses, client_for, api_client_for
+):
+    from lms.models import QuizAttempt, QuizQuestion
+
+    lesson_x = two_courses["lesson_x"]
+    question = QuizQuestion.objects.create(
+        lesson=lesson_x, text="¿Dos más dos?", choices="Tres\nCuatro", correct_choice=2
+    )
+    yolanda = two_courses["yolanda"]
+    site = client_for("student", user=yolanda.user)
+    page = site.get(lesson_x.url)
+    assert page.status_code in (403, 404)
+    assert "Xavier" not in page.content.decode()
+    answered = site.post(f"/mis-lecciones/{lesson_x.pk}/cuestionario/", {f"q{question.pk}": "2"})
+    assert answered.status_code in (403, 404)
+    assert not QuizAttempt.objects.exists()
+    summaries = api_client_for("student", user=yolanda.user).get("/api/v1/lms/me/progress")
+    assert [s["lesson"] for s in summaries.json()["summaries"]] == [two_courses["lesson_y"].pk]
