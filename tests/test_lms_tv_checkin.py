@@ -67,6 +67,18 @@ def test_the_code_of_an_aired_lesson_counts_as_watched_on_tv(world, client_for):
     assert "Vio esta lección en TV" in client.get(world["aired"].url).content.decode()
 
 
+def test_a_course_where_tv_does_not_complete_keeps_the_lesson_in_progress(world, client_for):
+    world["course"].completion_tv_counts = False
+    world["course"].save()
+    client = client_for("student", user=world["student"].user)
+    client.post("/mis-lecciones/codigo-del-dia/", {"code": "SOL01", "next": "/mis-lecciones/"})
+    progress = LessonProgress.objects.get(student=world["student"], lesson=world["aired"])
+    assert progress.tv_checkin_at is not None  # still recorded as watched on TV
+    assert progress.state != "completed" and progress.completed_at is None
+    stats = LessonStats.objects.get(lesson=world["aired"], district="")
+    assert (stats.tv, stats.completed) == (1, 0)
+
+
 def test_the_code_of_a_lesson_not_aired_yet_does_not_count(world, client_for):
     client = client_for("student", user=world["student"].user)
     response = client.post("/mis-lecciones/codigo-del-dia/", {"code": "LUNA2"}, follow=True)
