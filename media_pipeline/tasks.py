@@ -3,6 +3,7 @@ when the work is done or a live run has it, so a task delivered twice does its w
 
 import logging
 
+from billiard.einfo import ExceptionWithTraceback
 from billiard.exceptions import WorkerLostError
 from celery import Task, shared_task
 from celery.worker.request import Request
@@ -22,7 +23,10 @@ class MediaJobRequest(Request):
     so the job restarts at once instead of after the sweeper's wait."""
 
     def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
-        if isinstance(exc_info.exception, WorkerLostError):
+        exc = exc_info.exception
+        if isinstance(exc, ExceptionWithTraceback):  # how the pool hands it over
+            exc = exc.exc
+        if isinstance(exc, WorkerLostError):
             asset_id = (self.kwargs or {}).get("asset_id") or (self.args or [None])[0]
             if asset_id is not None:
                 try:
