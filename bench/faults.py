@@ -608,7 +608,8 @@ def fault_worker(services: Services, world: dict, clip: Path, *, whole: bool) ->
     asset_id = response.json()["id"]
     wait_until(lambda: mid_transcode(asset_id), 300, "la conversión empezó")
     child = wait_until(lambda: ffmpeg_parent(asset_id), 60, "ffmpeg corre")
-    progress = asset_row(asset_id).progress
+    before = asset_row(asset_id)
+    progress, attempts = before.progress, before.attempts
     if whole:
         worker = next(w for w in services.workers if w.poll() is None)
         os.killpg(worker.pid, signal.SIGKILL)
@@ -622,11 +623,18 @@ def fault_worker(services: Services, world: dict, clip: Path, *, whole: bool) ->
         os.kill(child, signal.SIGKILL)
         back_at = time.monotonic()
         log(f"   pool process {child} killed at {progress} %")
+    wait_until(
+        lambda: asset_row(asset_id).attempts > attempts, 900, "la conversión volvió a empezar"
+    )
+    restarted = time.monotonic() - back_at
     asset = wait_until(lambda: finished(asset_id), 900, "la conversión terminó")
     took = time.monotonic() - back_at
     report, ok = renditions_report(asset)
     log(f"   job: {report}")
-    log(f"   recovery: the job was ready {took:.1f} s after the kill / the new worker")
+    log(
+        f"   recovery: the job started again {restarted:.1f} s and was ready {took:.1f} s after "
+        f"{'the new worker was ready' if whole else 'the kill'}"
+    )
     for line in seen.broken:
         log(f"   NOT OK: {line}")
     return ok and not seen.broken
