@@ -12,6 +12,12 @@ from media_pipeline.tests.factories import MediaAssetFactory
 pytestmark = pytest.mark.django_db
 
 
+def _ours(callbacks) -> list:
+    """The pipeline's own after-commit callbacks; saving an asset also renews the lesson
+    page's cache tokens (an lms signal), which is not what these tests count."""
+    return [c for c in callbacks if c.__module__ == "media_pipeline.services"]
+
+
 def test_a_job_with_a_stale_heartbeat_is_queued_again(django_capture_on_commit_callbacks):
     old = timezone.now() - timedelta(hours=1)
     stale = MediaAssetFactory(status="transcoding", heartbeat_at=old, job_token="abc", attempts=1)
@@ -20,7 +26,7 @@ def test_a_job_with_a_stale_heartbeat_is_queued_again(django_capture_on_commit_c
     with django_capture_on_commit_callbacks() as callbacks:
         requeued = services.asset_sweep_stale()
     assert sorted(requeued) == sorted([stale.pk, stuck_probe.pk])
-    assert len(callbacks) == 2  # one task message each, sent after commit
+    assert len(_ours(callbacks)) == 2  # one task message each, sent after commit
     stale.refresh_from_db()
     live.refresh_from_db()
     stuck_probe.refresh_from_db()
@@ -74,7 +80,7 @@ def test_a_retried_asset_is_sent_to_probing_at_once(django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.asset_retry(asset=failed, by=None)
     # the retry's own callback queues the asset, which sends one probe message
-    assert len(callbacks) == 2
+    assert len(_ours(callbacks)) == 2
     failed.refresh_from_db()
     assert failed.status == "uploaded" and failed.queued_at is not None
 
@@ -101,3 +107,19 @@ def test_the_transcode_task_cannot_be_lost_with_its_worker():
 
     entry = settings.CELERY_BEAT_SCHEDULE["media-sweep-stale-jobs"]
     assert entry["task"] == sweep_stale_task.name
+
+
+def test_a_job_whose_message_never_reached_the_broker_is_sent_again(
+    django_capture_on_commit_callbacks,
+):
+    # the broker was down when probing finished: the row says queued, with no queued time
+    lost = MediaAssetFactory(status="queued", queued_at=None, duration_seconds=10)
+    waiting = MediaAssetFactory(status="queued", queued_at=timezone.now())
+    with django_capture_on_commit_callbacks() as callbacks:
+        requeued = services.asset_sweep_stale()
+    assert requeued == [lost.pk]
+    assert len(_ours(callbacks)) == 1
+    lost.refresh_from_db()
+    assert lost.status == "queued" and lost.queued_at is not None
+    waiting.refresh_from_db()
+    assert waiting.queued_at is not None
