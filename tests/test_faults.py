@@ -121,3 +121,65 @@ def test_a_progress_batch_sent_again_after_an_outage_counts_once(student, token_
     assert ProgressEvent.objects.filter(student=profile).count() == 2
     progress = LessonProgress.objects.get(student=profile, lesson=lesson)
     assert (progress.position_seconds, progress.seconds_watched) == (60, 20)
+
+
+def test_the_redis_cache_serves_without_redis_and_forgets_what_it_missed(tmp_path):
+    """While Redis is down the cache is a miss and writes are dropped; a process that dropped
+    a write empties the cache's keys when Redis is back, so no stale entry outlives the outage
+    (a page-cache invalidation may be what was dropped)."""
+    import shutil
+    import subprocess
+    import time
+
+    from config.redis_cache import ReusingRedisCache
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server no está instalado")
+    port = _closed_port()
+    cache = ReusingRedisCache(f"redis://127.0.0.1:{port}/0", {"KEY_PREFIX": "faults"})
+
+    def start_redis():
+        proc = subprocess.Popen(  # noqa: S603
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(tmp_path),
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                return proc
+            time.sleep(0.05)
+        proc.kill()
+        raise RuntimeError("redis-server no arrancó")
+
+    # down from the start: every read misses, every write is dropped, nothing raises
+    assert cache.get("token", "sin caché") == "sin caché"
+    assert cache.get_many(["token"]) == {}
+    cache.set("token", "a")
+    assert cache.add("other", 1) is False
+    assert cache.incr("counter") == 1
+
+    redis_server = start_redis()
+    try:
+        cache.set("stale", "old page")  # first call after the outage empties the cache first
+        assert cache.get("stale") == "old page"
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
+        cache.delete("stale")  # an invalidation dropped while Redis is down
+        redis_server = start_redis()  # the append-only file brings "stale" back
+        assert cache.get("stale") is None
+        cache.set("fresh", "new")
+        assert cache.get("fresh") == "new"
+    finally:
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
