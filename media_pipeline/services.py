@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import posixpath
 import re
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ from config.errors import ConflictError, PayloadTooLarge, ValidationFailed
 from media_pipeline import ffmpeg
 from media_pipeline.models import MediaAsset, Rendition, UploadSession
 from media_pipeline.profiles import BUDGET_TOLERANCE
+from media_pipeline.stored_files import stored_download
 
 logger = logging.getLogger(__name__)
 
@@ -242,8 +244,7 @@ def _local_path(storage: Storage, name: str, work: Path) -> str:
         return storage.path(name)
     except NotImplementedError:
         target = work / ("original" + Path(name).suffix)
-        with storage.open(name, "rb") as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, HASH_CHUNK)
+        stored_download(storage, name, str(target))
         return str(target)
 
 
@@ -319,20 +320,27 @@ def _rendition_dir(asset: MediaAsset) -> str:
     return f"media/renditions/{asset.pk}"
 
 
-def _storage_move(storage: Storage, source: str, target: str) -> str:
-    """Moves a stored file to its final name: an atomic rename on a local disk, a copy and
-    delete elsewhere (object stores have no rename). Returns the final name."""
+def _store_output(storage: Storage, path: str, target: str) -> str:
+    """Stores the local file `path` as `target` so that no reader ever sees it half written, and
+    returns the stored name. A local disk gets it under a temporary name and renames it (an
+    atomic rename); an object store (S3) shows an upload only once it is complete, so it is
+    uploaded under its own name directly (copying it again would download and upload it twice:
+    object stores have no rename)."""
+    with open(path, "rb") as handle:
+        try:
+            storage.path(target)
+        except NotImplementedError:
+            return storage.save(target, File(handle))
+        folder, base = posixpath.split(target)
+        temp_name = storage.save(f"{folder}/.tmp-{base}", File(handle))
     try:
-        src_path, dst_path = storage.path(source), storage.path(target)
-    except NotImplementedError:
-        with storage.open(source, "rb") as handle:
-            final = storage.save(target, handle)
-        storage.delete(source)
-        return final
-    final = storage.get_available_name(target)
-    dst_path = storage.path(final)
-    os.makedirs(os.path.dirname(dst_path), exist_ok=True)
-    os.replace(src_path, dst_path)
+        final = storage.get_available_name(target)
+        dst_path = storage.path(final)
+        os.makedirs(os.path.dirname(dst_path), exist_ok=True)
+        os.replace(storage.path(temp_name), dst_path)
+    except BaseException:
+        storage.delete(temp_name)
+        raise
     return final
 
 
@@ -551,21 +559,15 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
             progress=TRANSCODE_SHARE + 2, eta_seconds=5, heartbeat_at=timezone.now()
         )
 
-        # Store under temporary names, then move: a reader never sees a half-written file.
+        # Each output is stored whole or not at all (see _store_output).
         folder = f"{_rendition_dir(asset)}/{token[:12]}"
         finals: dict[str, str] = {}
         slug = slugify(asset.title)[:40].strip("-") or "material"
         for out in plan.outputs:
             key = out.profile.key
-            with open(outputs[key], "rb") as handle:
-                temp_name = storage.save(
-                    f"{folder}/.tmp-{key}.{out.profile.extension}", File(handle)
-                )
-            stored.append(temp_name)
-            final = _storage_move(
-                storage, temp_name, f"{folder}/{slug}-{key}.{out.profile.extension}"
+            final = _store_output(
+                storage, outputs[key], f"{folder}/{slug}-{key}.{out.profile.extension}"
             )
-            stored.remove(temp_name)
             stored.append(final)
             finals[key] = final
             # storing a large rendition in a remote bucket can take a while: keep beating

@@ -10,12 +10,14 @@ always states Content-Length. MEDIA_SERVE_MODE switches production serving:
 - "x-accel": nginx streams the file named in X-Accel-Redirect (MEDIA_X_ACCEL_PREFIX + storage
   name); Django only checks permissions and names the file,
 - "signed-url": a 302 to the storage's signed URL (S3), valid MEDIA_SIGNED_URL_SECONDS.
+With S3 storage, "direct" reads each range from the bucket as it is sent (stored_files), so any
+web process serves any file and a resumed download fetches only the bytes it asks for;
+"signed-url" takes the bytes off the web tier altogether (the bucket answers Range itself).
 """
 
 import hashlib
 import mimetypes
 import re
-from collections.abc import Iterator
 from urllib.parse import quote
 
 from django.conf import settings
@@ -31,7 +33,8 @@ from django.http import (
 )
 from django.utils.http import content_disposition_header, http_date
 
-CHUNK_SIZE = 64 * 1024
+from media_pipeline.stored_files import stored_range, stored_stat
+
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
@@ -75,19 +78,6 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-def _stream(storage: Storage, name: str, start: int, length: int) -> Iterator[bytes]:
-    with storage.open(name, "rb") as handle:
-        if start:
-            handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
 def serve_stored_file(
     request: HttpRequest,
     *,
@@ -121,13 +111,11 @@ def serve_stored_file(
             url = storage.url(name)
         return HttpResponseRedirect(url)
 
-    if not storage.exists(name):
-        raise Http404("Archivo no encontrado")
-    size = storage.size(name)
     try:
-        modified = storage.get_modified_time(name)
-    except (NotImplementedError, OSError):
-        modified = None
+        stat = stored_stat(storage, name)
+    except FileNotFoundError:
+        raise Http404("Archivo no encontrado") from None
+    size, modified = stat.size, stat.modified
     if etag is None:
         seed = f"{name}:{size}:{modified.timestamp() if modified else ''}"
         etag = hashlib.sha256(seed.encode()).hexdigest()[:32]
@@ -175,7 +163,9 @@ def serve_stored_file(
         response: HttpResponseBase = HttpResponse(status=status, content_type=content_type)
     else:
         response = StreamingHttpResponse(
-            _stream(storage, name, start, length), status=status, content_type=content_type
+            stored_range(storage, name, start, length, stat=stat),
+            status=status,
+            content_type=content_type,
         )
     response["Content-Length"] = str(length)
     if status == 206:

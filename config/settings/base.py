@@ -194,11 +194,17 @@ if AWS_STORAGE_BUCKET_NAME:
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # "path" for stores addressed by host and port (MinIO, moto), else the SDK's choice
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
             "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
             "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # A stored file read whole (a lesson bundle being zipped, an attachment) is buffered
+            # in memory up to this size and on the local temporary disk beyond it, not all in
+            # memory. Media downloads and transcodes read ranges instead (media_pipeline).
+            "max_memory_size": env_int("AWS_S3_MAX_MEMORY_SIZE", 8 * 1024**2),
         },
     }
 else:
