@@ -1,6 +1,11 @@
 """The test suite's worker: the project's Celery app, plus a pre-task hook that forgets content
-type ids made stale by the flushes between transactional tests (see stale_content_types)."""
+type ids made stale by the flushes between transactional tests (see stale_content_types).
 
+TEST_BROKER_TRANSPORT_OPTIONS (JSON) adds broker transport options, so a test can give its own
+workers a broker of their own (another folder, a Redis key prefix) that no other worker reads."""
+
+import json
+import os
 import sys
 
 from celery.signals import task_prerun
@@ -15,4 +20,10 @@ def _before_each_task(**kwargs) -> None:
 
 
 if __name__ == "__main__":
+    extra = os.environ.get("TEST_BROKER_TRANSPORT_OPTIONS")
+    if extra:
+        app.conf.broker_transport_options = {
+            **(app.conf.broker_transport_options or {}),
+            **json.loads(extra),
+        }
     app.worker_main(sys.argv[1:])
