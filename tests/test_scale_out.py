@@ -119,28 +119,38 @@ def bucket(s3_server) -> Bucket:
     return Bucket(name=name, endpoint=s3_server, client=client)
 
 
+def _settings_under(env: dict[str, str]) -> dict:
+    """The settings a process of the deployment computes from `env` (read in a process of its
+    own: settings are made once, at start-up)."""
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'storage': s.STORAGES['default'], "
+        "'csp': s.CONTENT_SECURITY_POLICY['DIRECTIVES']}, default=str))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture
 def web_on_s3(settings, bucket, tmp_path):
-    """This process (the live server's) stores media in the bucket, with folders of its own."""
+    """This process (the live server's) stores media where the deployment's settings say, with
+    folders of its own."""
+    deployment = _settings_under(bucket.env)
     home = tmp_path / "web"
     settings.MEDIA_ROOT = home / "media"
     settings.MEDIA_WORK_DIR = home / "work"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket.name,
-                "endpoint_url": bucket.endpoint,
-                "region_name": REGION,
-                "addressing_style": "path",
-                "access_key": KEY_ID,
-                "secret_key": SECRET,
-                "default_acl": None,
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
-        },
+    settings.STORAGES = {**settings.STORAGES, "default": deployment["storage"]}
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": deployment["csp"],
     }
     return home
 
@@ -379,3 +389,14 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
     tail = requests.get(signed, headers={"Range": "bytes=-500"}, timeout=30)
     assert tail.status_code == 206
     assert tail.content == stored[-500:]
+
+    # the site's pages let the browser load images and media from the bucket, and only those
+    header = requests.get(f"{live_server.url}/cuenta/ingresar/", timeout=30).headers
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in header["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
+    assert bucket.endpoint in policy["img-src"]
+    assert bucket.endpoint in policy["media-src"]
+    assert bucket.endpoint not in policy["script-src"]

@@ -3,6 +3,7 @@
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (apps add crontab entries to the beat schedule)
@@ -200,6 +201,10 @@ if AWS_STORAGE_BUCKET_NAME:
             "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            # Signed URLs of images end up in page fragments kept up to a day in the shared
+            # cache (config.page_cache.TIMEOUT): they must outlive them. Media downloads sign
+            # their own, shorter, URLs (MEDIA_SIGNED_URL_SECONDS).
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 2 * 24 * 3600),
             "file_overwrite": False,
             # A stored file read whole (a lesson bundle being zipped, an attachment) is buffered
             # in memory up to this size and on the local temporary disk beyond it, not all in
@@ -207,6 +212,21 @@ if AWS_STORAGE_BUCKET_NAME:
             "max_memory_size": env_int("AWS_S3_MAX_MEMORY_SIZE", 8 * 1024**2),
         },
     }
+    # Pages show images from the bucket, and the player follows signed-url redirects to it.
+    _endpoint = urlsplit(env_str("AWS_S3_ENDPOINT_URL"))
+    if _endpoint.netloc:
+        _bucket_origins = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+        if env_str("AWS_S3_ADDRESSING_STYLE") != "path":
+            _bucket_origins.append(
+                f"{_endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}"
+            )
+    else:
+        _region = env_str("AWS_S3_REGION_NAME")
+        _bucket_origins = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+        if _region:
+            _bucket_origins.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_region}.amazonaws.com")
+    for _directive in ("img-src", "media-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] += _bucket_origins
 else:
     DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
