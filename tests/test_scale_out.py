@@ -5,13 +5,15 @@ An S3-compatible server (moto in server mode, its own process), two real worker 
 on the `short` queue and one on the `media` queue, and the web process (the live server). Each
 of the three has a MEDIA_ROOT, a scratch folder and a temporary folder of its own; the only
 place they share files is the bucket. A clip uploaded in chunks to the web process is probed by
-the short worker, transcoded by the media worker, and downloaded back through the site's
-download URL, streamed from the bucket or by a redirect to a signed URL.
+the short worker and transcoded by the media worker, which also zips it for the lesson that uses
+it; the rendition comes back through the site's download URL, streamed from the bucket or by a
+redirect to a signed URL, and the zip through the student's lesson download.
 
 The workers get a broker of their own (another folder, or a Redis key prefix), so the suite's
 shared worker, listening on both queues, cannot take their jobs."""
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -20,14 +22,18 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
 import requests
+from django.test import Client
 
 from config.accounts import token_create
+from lms.models import LessonBundle
+from lms.tests.factories import course_create, lesson_create, student_create, unit_create
 from media_pipeline import ffmpeg
 from media_pipeline.models import MediaAsset
 from tests.fixtures import LIVE_DB, ROOT, _database_url_for_worker, wait_for
@@ -329,6 +335,12 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
     )
     assert last.status_code == 201, last.text
     asset_id = last.json()["asset"]["id"]
+    # a lesson uses the clip: once it is ready, its "download everything" zip is built too
+    course = course_create()
+    lesson = lesson_create(
+        unit=unit_create(course=course), episode=1, assets=[MediaAsset.objects.get(pk=asset_id)]
+    )
+    student = student_create(dni="41234567", course=course)
 
     def finished():
         body = http.get(f"{api}/assets/{asset_id}").json()
@@ -341,11 +353,21 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
         workers["media"].log()[-2000:],
     )
 
-    # probing ran on the short queue's worker, the transcode on the media queue's worker
+    bundle = wait_for(
+        lambda: LessonBundle.objects.filter(
+            lesson=lesson, profile="video_240p", status=LessonBundle.Status.READY
+        ).first(),
+        timeout=120,
+        message="El paquete de la lección no se armó",
+    )
+
+    # probing ran on the short queue's worker; the transcode and the lesson's zip on the media
+    # queue's worker
     short_tasks, media_tasks = (workers[q].tasks_that_succeeded() for q in ("short", "media"))
     assert "media_pipeline.probe" in short_tasks
-    assert "media_pipeline.transcode" not in short_tasks
-    assert media_tasks == ["media_pipeline.transcode"]
+    assert not {"media_pipeline.transcode", "lms.build_lesson_bundles"} & set(short_tasks)
+    assert set(media_tasks) == {"media_pipeline.transcode", "lms.build_lesson_bundles"}
+    assert media_tasks.count("media_pipeline.transcode") == 1
 
     # every file is an object in the bucket: the original and each rendition, no upload parts
     asset = MediaAsset.objects.get(pk=asset_id)
@@ -355,6 +377,7 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
     assert asset.original.name in keys
     assert bucket.read(asset.original.name) == data
     assert {r.file.name for r in renditions.values()} <= keys
+    assert bundle.file.name in keys
     assert not [k for k in keys if k.startswith("media/uploads/")]
     # ... and nothing on any process's disk
     homes = [web_on_s3, *(w.home for w in workers.values())]
@@ -375,6 +398,23 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
     assert resumed.status_code == 206
     assert resumed.headers["Content-Range"] == f"bytes 1000-{len(stored) - 1}/{len(stored)}"
     assert resumed.content == stored[1000:]
+
+    # a student downloads the lesson's zip, built by the media worker from the bucket's copies
+    student_http = requests.Session()
+    browser = Client()
+    browser.force_login(student.user)
+    student_http.cookies.set(
+        settings.SESSION_COOKIE_NAME, browser.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    zipped = student_http.get(
+        f"{live_server.url}/mis-lecciones/{lesson.pk}/todo/video_240p/", allow_redirects=False
+    )
+    assert zipped.status_code == 200
+    assert zipped.content == bucket.read(bundle.file.name)
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert stored in members.values()
+    assert "manifest.json" in members
 
     # or sends the client to the bucket with a signed URL, which answers ranges itself
     settings.MEDIA_SERVE_MODE = "signed-url"
