@@ -416,7 +416,8 @@ def test_a_clip_uploaded_to_the_web_is_transcoded_by_the_media_worker_and_served
     assert stored in members.values()
     assert "manifest.json" in members
 
-    # or sends the client to the bucket with a signed URL, which answers ranges itself
+    # with MEDIA_SERVE_MODE=signed-url the same URL sends the client to the bucket instead,
+    # with a signed URL; the bucket answers ranges itself
     settings.MEDIA_SERVE_MODE = "signed-url"
     redirect = http.get(download_url, allow_redirects=False)
     assert redirect.status_code == 302
