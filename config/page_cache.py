@@ -174,7 +174,8 @@ class PageRouteCacheMiddleware:
 
         if view_func is not wagtail_views.serve or request.method not in ("GET", "HEAD"):
             return None
-        path = view_kwargs.get("path", "")
+        # Wagtail's URL pattern passes the path positionally
+        path = view_args[0] if view_args else view_kwargs.get("path", "")
         site = cached_site(request)
         if site is None:
             return None

@@ -170,6 +170,18 @@ def test_a_student_of_another_course_is_refused_after_the_route_is_cached(world,
     assert response.status_code == 403
 
 
+def test_each_path_keeps_its_own_route(world, client_for):
+    """Routes are remembered per path: after the lesson, the course and the unit above it (and a
+    path that is no page) answer with their own pages, on the first request and the second."""
+    lesson, course, unit = world["lesson"], world["course"], world["unit"]
+    client = client_for("student", user=world["rosa"].user)
+    for _ in range(2):
+        for page in (lesson, course, unit):
+            html = client.get(page.url).content.decode()
+            assert re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", html, re.S).group(1) == page.title
+        assert client.get(course.url + "no-existe/").status_code == 404
+
+
 def test_an_unpublished_or_moved_lesson_leaves_the_route_cache(world, client_for):
     lesson, rosa = world["lesson"], world["rosa"]
     old_url = lesson.url

@@ -40,9 +40,11 @@ def assert_no_english(text: str, *phrases: str) -> None:
 def test_home_page_renders_in_spanish(page, site_tree):
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("heading", level=1).inner_text() == "Aprendiendo paso a paso"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aprendiendo paso a paso")
     page.get_by_role("link", name="Programa", exact=True).click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Programa"
+    # the click starts a navigation: wait for the new page's heading, not the old one's
+    expect(page).to_have_url(re.compile(r"/programa/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programa")
 
 
 def test_admin_logs_in_and_sees_spanish_labels(page, make_user, site_tree):
