@@ -2,7 +2,7 @@
 
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -96,6 +96,14 @@ ORDER BY e.id
 """
 
 
+def _aware(moment: datetime) -> datetime:
+    """A time read by raw SQL: SQLite gives the stored UTC time without its zone (the ORM would
+    add it); PostgreSQL already gives it with one."""
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def submission_track_snapshot(*, code: str) -> dict | None:
     """What the tracking page and API show of the file with this (normalised) code, as plain
     data that can be cached under the code: no names, e-mail or phone, and the DNI only as a
@@ -117,7 +125,7 @@ def submission_track_snapshot(*, code: str) -> dict | None:
         "procedure": (tupa_code, procedure_name, silence_rule),
         "office": office,
         # every file has at least its "recibido" step; ids grow with time
-        "events": [(r[7], r[8], r[9], r[10]) for r in rows],
+        "events": [(r[7], r[8], r[9], _aware(r[10])) for r in rows],
     }
 
 

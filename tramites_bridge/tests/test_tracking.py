@@ -49,6 +49,22 @@ def test_tracking_shows_the_timeline_office_due_date_and_what_to_do(client, subm
     assert body["what_to_do"] == "Traiga el croquis del local a la mesa de partes."
 
 
+def test_timeline_times_carry_their_zone_and_the_page_shows_lima_time(client, submission):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    received = submission.events.order_by("pk").first().created_at
+    body = _track(client, submission.code, "41234567").json()
+    first = datetime.fromisoformat(body["timeline"][0]["at"])
+    assert first.tzinfo is not None
+    assert abs(first - received).total_seconds() < 0.001  # sent to the millisecond
+    html = client.post(
+        "/tramites/seguimiento/", {"codigo": submission.code, "dni": "41234567"}
+    ).content.decode()
+    assert timezone.localtime(received).strftime("%d/%m/%Y %H:%M") in html
+
+
 def test_a_code_typed_with_o_and_l_for_zero_and_one_is_found(client, submission):
     typed = submission.code.replace("0", "o").replace("1", "l")
     assert _track(client, typed, "41234567").status_code == 200
