@@ -630,9 +630,9 @@ def tracking_dashboard(*, course: CoursePage) -> dict:
 
 def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
     """Enrolled students with no activity for FOLLOW_UP_DAYS days or more (never active first,
-    then the longest silent), one page at a time. The silent ones are read in the order of the
-    last-activity index and the read stops at the page, so its cost does not follow the number
-    of students."""
+    then the longest silent; those who left the course are not followed up), one page at a
+    time. The silent ones are read in the order of the last-activity index and the read stops
+    at the page, so its cost does not follow the number of students."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=FOLLOW_UP_DAYS)
     fields = ("id", "dni", "first_names", "last_names", "district", "zone", "phone")
@@ -640,7 +640,9 @@ def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
     start = (page - 1) * FOLLOW_UP_PAGE
     wanted = FOLLOW_UP_PAGE + 1
     never = list(
-        StudentProfile.objects.filter(enrollments__course=course, activity__isnull=True)
+        StudentProfile.objects.filter(
+            enrollments__course=course, enrollments__left_at__isnull=True, activity__isnull=True
+        )
         .only(*fields)
         .order_by("last_names", "first_names", "pk")[start : start + wanted]
     )
@@ -653,12 +655,16 @@ def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
                 0,
                 start
                 - StudentProfile.objects.filter(
-                    enrollments__course=course, activity__isnull=True
+                    enrollments__course=course,
+                    enrollments__left_at__isnull=True,
+                    activity__isnull=True,
                 ).count(),
             )
         silent = list(
             StudentActivity.objects.filter(
-                last_activity_at__lt=cutoff, student__enrollments__course=course
+                last_activity_at__lt=cutoff,
+                student__enrollments__course=course,
+                student__enrollments__left_at__isnull=True,
             )
             .select_related("student")
             .only(*(f"student__{f}" for f in fields), "last_activity_at")

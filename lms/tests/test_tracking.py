@@ -127,6 +127,24 @@ def test_the_view_shows_charts_and_the_follow_up_list(course, unit, client_for):
     assert "Activa" not in follow_up
 
 
+def test_students_who_left_the_course_are_not_followed_up(course, unit, client_for):
+    from lms.retention import enrollment_mark_left
+
+    lesson = lesson_create(unit=unit, episode=1, code="UNO01")
+    never = student_create(dni="45560001", course=course, first_names="Nuncavino")
+    silent = student_create(dni="45560002", course=course, first_names="Silenciosa")
+    student_create(dni="45560003", course=course, first_names="Sigue")
+    progress_events_record(
+        student=silent, events=[event(lesson, position_seconds=20.0, minutes_ago=60 * 24 * 10)]
+    )
+    for student in (never, silent):
+        enrollment_mark_left(enrollment=student.enrollments.get(course=course))
+    html = client_for("coach").get(URL).content.decode()
+    follow_up = html[html.index('id="sin-actividad"') :]
+    assert "Sigue" in follow_up
+    assert "Nuncavino" not in follow_up and "Silenciosa" not in follow_up
+
+
 def test_the_csv_export_has_every_summary(course, unit, student, client_for):
     lesson = lesson_create(unit=unit, episode=1, code="UNO01")
     progress_events_record(student=student, events=[event(lesson, position_seconds=50.0)])
