@@ -140,3 +140,17 @@ def test_uploads_are_stored_outside_the_static_root():
 
     assert not media.is_relative_to(static)
     assert not static.is_relative_to(media)
+
+
+def test_error_pages_speak_spanish(client, site_tree, rf):
+    from config.outage import server_error
+
+    missing = client.get("/no-existe-esta-pagina/")
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert '<html lang="es">' in html and "No encontramos esta página" in html
+    assert "Not Found" not in html
+
+    broken = server_error(rf.get("/"))
+    assert broken.status_code == 500
+    assert "Algo salió mal de nuestro lado" in broken.content.decode()
