@@ -314,6 +314,23 @@ def _clear_cache(request):
     yield
 
 
+MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def memory_cache(settings):
+    """An in-memory cache that keeps what it is given, as production's Redis does, and costs no
+    query (with the embedded database cache every cache read would be a query). Emptied before
+    and after: Django's in-memory caches outlive a test, and entries naming rows of an earlier
+    test (a Site, a route) would be read back here."""
+    from django.core.cache import cache
+
+    settings.CACHES = MEMORY_CACHE
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):

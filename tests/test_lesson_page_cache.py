@@ -22,13 +22,10 @@ from lms.tests.factories import (
     unit_create,
 )
 
-LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 
 @pytest.fixture(autouse=True)
-def _memory_cache(settings):
+def _memory_cache(memory_cache):
     """A cache that keeps what it is given (as Redis does in production) and costs no query."""
-    settings.CACHES = LOCAL_CACHE
 
 
 @pytest.fixture

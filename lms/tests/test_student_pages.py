@@ -69,13 +69,10 @@ def _my_lessons_queries(client, course, student, unit, count: int) -> int:
     return len(queries)
 
 
-# Query counts are taken with an in-memory cache, as production has one (Redis): with the
-# embedded database cache every cache read would be a query too.
-MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
-def test_my_lessons_query_count_does_not_grow_with_lessons(client, course, unit, student, settings):
-    settings.CACHES = MEMORY_CACHE
+# Query counts are taken with an in-memory cache (memory_cache), as production has one (Redis).
+def test_my_lessons_query_count_does_not_grow_with_lessons(
+    client, course, unit, student, memory_cache
+):
     few = _my_lessons_queries(client, course, student, unit, 2)
     many = _my_lessons_queries(client, course, student, unit, 10)
     assert few == many
@@ -93,9 +90,8 @@ def _lesson_page_queries(client, lesson, student) -> int:
 
 
 def test_lesson_page_query_count_does_not_grow_with_lessons_or_files(
-    client, course, unit, student, lesson_with_media, settings
+    client, course, unit, student, lesson_with_media, memory_cache
 ):
-    settings.CACHES = MEMORY_CACHE
     lesson = lesson_with_media["lesson"]
     first = _lesson_page_queries(client, lesson, student)
     for episode in range(20, 30):
