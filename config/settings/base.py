@@ -240,7 +240,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- ffmpeg -------------------------------------------------------------------------------------
-# Empty: Debian's ffmpeg/ffprobe on PATH, else the binary shipped in the imageio-ffmpeg wheel.
+# Empty: ffmpeg on PATH when it is 7 or later, else the one in the imageio-ffmpeg wheel (see
+# media_pipeline/binaries.py); ffprobe on PATH when there is one.
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
 FFPROBE_BINARY = env_str("FFPROBE_BINARY")
 
