@@ -108,11 +108,22 @@ def _profile_differs(profile: StudentProfile, row: StudentRow) -> bool:
     ) or (row.phone and profile.phone != row.phone)
 
 
-def _plan(*, course: CoursePage, rows: list[StudentRow]) -> _Plan:
-    """What the rows mean against what is stored (bulk reads: a few queries for any size)."""
+def _plan(
+    *, course: CoursePage, rows: list[StudentRow], visible_course_ids: list[int] | None = None
+) -> _Plan:
+    """What the rows mean against what is stored (bulk reads: a few queries for any size).
+    With `visible_course_ids` (a coach's courses), a known student enrolled in none of them is
+    an error: the import would otherwise rewrite, and hand over, someone else's student."""
     plan = _Plan()
     dnis = [r.dni for r in rows]
     profiles = {p.dni: p for p in StudentProfile.objects.filter(dni__in=dnis)}
+    visible = None
+    if visible_course_ids is not None and profiles:
+        visible = set(
+            Enrollment.objects.filter(
+                student__dni__in=list(profiles), course_id__in=visible_course_ids
+            ).values_list("student__dni", flat=True)
+        )
     User = get_user_model()
     users_without_profile = set(
         User.objects.filter(username__in=dnis, student_profile__isnull=True).values_list(
@@ -140,6 +151,16 @@ def _plan(*, course: CoursePage, rows: list[StudentRow]) -> _Plan:
             plan.new.append(row)
             plan.to_enroll.append(row)
             continue
+        if visible is not None and row.dni not in visible:
+            plan.errors.append(
+                RowError(
+                    row.row,
+                    "dni",
+                    f"El DNI {row.dni} es de un estudiante de otro curso que usted no coordina. "
+                    "Pida a la administración que lo inscriba.",
+                )
+            )
+            continue
         touched = False
         if _profile_differs(profile, row):
             plan.changed.append((profile, row))
@@ -159,8 +180,10 @@ def students_import(
     dry_run: bool = False,
     progress: Callable[[int, str], None] | None = None,
     finalize: Callable[[ImportResult], None] | None = None,
+    visible_course_ids: list[int] | None = None,
 ) -> ImportResult:
-    """Imports a students CSV into a course, all or nothing.
+    """Imports a students CSV into a course, all or nothing. `visible_course_ids`: the courses
+    of the coach who imports (None: every course); see _plan.
 
     Every row is validated first; any error imports nothing. New students get a user named by
     their DNI, an initial password (returned once in `created`, never stored in clear) and an
@@ -174,7 +197,7 @@ def students_import(
     parsed = students_csv_parse(content=content)
     result = ImportResult(total=len(parsed.rows), dry_run=dry_run)
     result.errors = list(parsed.errors)
-    plan = _plan(course=course, rows=parsed.rows)
+    plan = _plan(course=course, rows=parsed.rows, visible_course_ids=visible_course_ids)
     result.errors.extend(plan.errors)
     result.errors.sort(key=lambda e: (e.row, e.column))
     result.total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row > 1})
@@ -335,6 +358,15 @@ class _Superseded(Exception):
     """Another run took the import job over (the sweeper re-queued it)."""
 
 
+def _importer_course_ids(job: StudentImportJob) -> list[int] | None:
+    """The courses the job's author coaches (None: every course); no author left: none."""
+    from lms.selectors import coach_course_ids
+
+    if job.created_by is None:
+        return []
+    return coach_course_ids(user=job.created_by)
+
+
 def student_import_job_run(*, job_id: int) -> None:
     """Runs a queued import job. Idempotent: a finished job is left alone, and a job whose
     worker died before its final transaction simply starts again. Each run takes the job with
@@ -343,8 +375,8 @@ def student_import_job_run(*, job_id: int) -> None:
     token = uuid.uuid4().hex
     with transaction.atomic():
         job = (
-            StudentImportJob.objects.select_for_update()
-            .select_related("course")
+            StudentImportJob.objects.select_for_update(of=("self",))
+            .select_related("course", "created_by")
             .filter(pk=job_id)
             .first()
         )
@@ -392,6 +424,7 @@ def student_import_job_run(*, job_id: int) -> None:
             dry_run=job.dry_run,
             progress=progress,
             finalize=finalize,
+            visible_course_ids=_importer_course_ids(job),
         )
     except _Superseded:
         logger.info("students import %s was taken over by another run", job.pk)

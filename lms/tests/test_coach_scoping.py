@@ -157,6 +157,44 @@ def test_a_coach_imports_only_into_their_course(two_courses, client_for):
     assert not StudentImportJob.objects.exists()
 
 
+def test_a_coachs_import_cannot_rewrite_or_take_over_another_courses_student(two_courses):
+    """Yolanda is only in course Y: Ana's file for course X with her DNI is refused, and nothing
+    of Yolanda changes; Xavier (Ana's own) and a new student in the same file are not imported
+    either (all or nothing)."""
+    from lms.services import student_import_job_create, student_import_job_run
+
+    content = (
+        "dni,nombres,apellidos,distrito,zona,telefono\n"
+        "48200001,Intrusa,Cambiada,Cajamarca,urbana,999999999\n"
+        "48100001,Xavier,Nuevo Apellido,Jesús,rural,976100001\n"
+        "48100099,Nueva,Estudiante,Jesús,rural,976100099\n"
+    ).encode()
+    job = student_import_job_create(
+        course=two_courses["x"], content=content, filename="x.csv", user=two_courses["ana"]
+    )
+    student_import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == StudentImportJob.Status.REJECTED
+    assert any("otro curso que usted no coordina" in e["message"] for e in job.errors)
+    yolanda = two_courses["yolanda"]
+    yolanda.refresh_from_db()
+    assert (yolanda.first_names, yolanda.phone) == ("Yolanda", "976200001")
+    assert not Enrollment.objects.filter(student=yolanda, course=two_courses["x"]).exists()
+    assert not Enrollment.objects.filter(student__dni="48100099").exists()
+
+    # the same file from someone who sees every course enrols Yolanda in X as well
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("admin-importa", password=TEST_PASSWORD)
+    job = student_import_job_create(
+        course=two_courses["x"], content=content, filename="x.csv", user=admin
+    )
+    student_import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == StudentImportJob.Status.DONE
+    assert Enrollment.objects.filter(student=yolanda, course=two_courses["x"]).exists()
+
+
 def test_a_coach_cannot_open_the_import_or_cards_of_another_courses_coach(two_courses, client_for):
     job = StudentImportJob.objects.create(
         course=two_courses["y"],
