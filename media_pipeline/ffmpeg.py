@@ -438,6 +438,9 @@ def ladder_command(
             "pix_fmt": "yuv420p",
             "g": int(round((plan.fps_cap or 30) * 2)),  # a keyframe every 2 s: seeking
             "map_metadata": -1,
+            # the tee muxer cannot tell the encoders that MP4 wants their headers once, in the
+            # file's header, rather than before every keyframe: ffmpeg's tee documentation
+            "flags": "+global_header",
         }
         for index, out in enumerate(videos):
             args.update(_video_stream_args(out, index))

@@ -172,3 +172,24 @@ def test_not_enough_free_space_fails_with_a_clear_message_then_a_retry_succeeds(
     asset.refresh_from_db()
     assert asset.status == MediaAsset.Status.READY
     assert asset.renditions.count() == 1
+
+
+def _sequence_headers(path) -> int:
+    """How many times the H.264 stream headers (SPS) appear: in the MP4's header, and before
+    keyframes when the encoder was not told to keep them global."""
+    command = [ffmpeg_binaries().ffmpeg, "-v", "debug", "-i", str(path), "-map", "0:v"]
+    command += ["-c", "copy", "-bsf:v", "trace_headers", "-f", "null", "-"]
+    trace = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    return trace.count("Sequence Parameter Set")
+
+
+def test_the_video_files_carry_their_stream_headers_once(tmp_path):
+    clip = ffmpeg.make_synthetic_clip(tmp_path / "siete.mp4", seconds=7, width=640, height=360)
+    plan = ffmpeg.plan_ladder(ffmpeg.probe(clip))
+    outputs = {
+        o.profile.key: str(tmp_path / f"{o.profile.key}.{o.profile.extension}")
+        for o in plan.outputs
+    }
+    subprocess.run(ffmpeg.ladder_command(clip, plan, outputs, progress=False), check=True)
+    for key in ("video_360p", "video_240p"):
+        assert _sequence_headers(outputs[key]) == 1, key  # 4 keyframes, one header
