@@ -151,6 +151,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
         "PYTHONUNBUFFERED": "1",
+        # a short clip transcodes in seconds: report progress often enough to be seen moving
+        "MEDIA_PROGRESS_INTERVAL_SECONDS": "0.5",
     }
     log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(  # noqa: S603

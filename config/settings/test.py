@@ -1,12 +1,17 @@
 """The test suite. A file-based SQLite test database (a worker process must see it), a fast
 password hasher, and a broker folder of its own."""
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
+# one folder per checkout: two checkouts testing at once must not share the SQLite test database
+_checkout = hashlib.sha256(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]
 _test_var = Path(
-    os.environ.setdefault("PASOAPASO_VAR_DIR", str(Path(tempfile.gettempdir()) / "pasoapaso-test"))
+    os.environ.setdefault(
+        "PASOAPASO_VAR_DIR", str(Path(tempfile.gettempdir()) / f"pasoapaso-test-{_checkout}")
+    )
 )
 os.environ.setdefault("MEDIA_ROOT", str(_test_var / "media"))
 

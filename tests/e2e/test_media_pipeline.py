@@ -15,8 +15,10 @@ def test_the_admin_progress_bar_moves_to_100_without_a_reload(
     page, make_user, celery_worker_process, tmp_path
 ):
     make_user("presenter", username="conductora-e2e")
+    # long enough for the page (polling every 2 s) to see the job between 0 and 100 % even with
+    # a fast ffmpeg (about 5 s of work with ffmpeg 9 on two cores)
     clip = ffmpeg.make_synthetic_clip(
-        tmp_path / "episodio-e2e.mp4", seconds=8, width=1280, height=720
+        tmp_path / "episodio-e2e.mp4", seconds=60, width=1280, height=720
     )
 
     page.goto("/admin/login/")
