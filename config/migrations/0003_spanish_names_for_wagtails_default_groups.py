@@ -36,6 +36,11 @@ class Migration(migrations.Migration):
         ("platform", "0002_cache_table"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("wagtailcore", "0048_add_default_workflows"),
+        # the migrations that give the two groups their permissions look them up by their
+        # English names: they must run first
+        ("wagtailadmin", "0001_create_admin_access_permissions"),
+        ("wagtaildocs", "0002_initial_data"),
+        ("wagtailimages", "0002_initial_data"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -41,5 +41,9 @@ def test_wagtails_default_groups_and_workflow_are_named_in_spanish(client_for):
     assert {"Moderadores", "Editores"} <= names
     assert not {"Moderators", "Editors"} & names
     assert Workflow.objects.filter(name="Aprobación de moderadores").exists()
+    # the permissions Wagtail's own migrations give the two groups were given before the rename
+    for name in ("Moderadores", "Editores"):
+        codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        assert {"access_admin", "add_image", "add_document"} <= codenames, name
     page = client_for("superuser").get("/admin/groups/").content.decode()
     assert "Moderadores" in page and "Moderators" not in page
