@@ -159,7 +159,9 @@ def webhook_apply(*, body: bytes, timestamp: str, signature: str, ip: str | None
         raise AuthenticationRequired(
             "La marca de tiempo está fuera de la ventana de 5 minutos.", code="stale_timestamp"
         )
-    if not hmac.compare_digest(sign(body=body, timestamp=timestamp), signature or ""):
+    # as bytes: compare_digest refuses str with characters outside ASCII (a 500, not a 401)
+    given = (signature or "").encode("utf-8", "replace")
+    if not hmac.compare_digest(sign(body=body, timestamp=timestamp).encode(), given):
         raise AuthenticationRequired("La firma no es válida.", code="bad_signature")
     try:
         data = json.loads(body)

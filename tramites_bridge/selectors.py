@@ -210,7 +210,9 @@ def submission_track(*, code: str, dni: str) -> TrackingResult | None:
     if normalised is None or not dni:
         return None
     snapshot = submission_track_snapshot(code=normalised)
-    if snapshot is None or not hmac.compare_digest(snapshot["dni"], dni):
+    if snapshot is None or not hmac.compare_digest(
+        snapshot["dni"].encode(), dni.encode("utf-8", "replace")
+    ):
         return None
     return tracking_result_from_snapshot(snapshot)
 

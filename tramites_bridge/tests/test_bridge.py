@@ -355,7 +355,9 @@ def test_a_replayed_webhook_is_ignored(client, settings):
     assert submission.status == "observado"
 
 
-@pytest.mark.parametrize("case", ["wrong_secret", "tampered", "stale", "future", "missing"])
+@pytest.mark.parametrize(
+    "case", ["wrong_secret", "tampered", "stale", "future", "missing", "not_ascii"]
+)
 def test_a_bad_webhook_signature_or_timestamp_is_refused(client, settings, case):
     settings.TRAMITES_BACKOFFICE_SECRET = SECRET
     submission = _submit(ProcedureFactory(with_fields=False))
@@ -372,6 +374,8 @@ def test_a_bad_webhook_signature_or_timestamp_is_refused(client, settings, case)
         response = _webhook(client, payload, timestamp=now - 301)
     elif case == "future":
         response = _webhook(client, payload, timestamp=now + 400)
+    elif case == "not_ascii":
+        response = _webhook(client, payload, signature="firmá")
     else:
         response = client.post(
             "/api/v1/tramites/webhook", json.dumps(payload), content_type="application/json"
