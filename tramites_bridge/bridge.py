@@ -77,26 +77,26 @@ def outbox_deliver(*, event_pk: int) -> bool:
             separators=(",", ":"),
         ).encode()
     timestamp = str(int(time.time()))
-    # the URL is the operator's own setting (TRAMITES_BACKOFFICE_URL), not user input
-    request = urllib.request.Request(  # noqa: S310
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(body=body, timestamp=timestamp),
-            EVENT_HEADER: str(event.event_id),
-        },
-    )
     error = ""
     try:
+        # the URL is the operator's own setting (TRAMITES_BACKOFFICE_URL), not user input
+        request = urllib.request.Request(  # noqa: S310
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(body=body, timestamp=timestamp),
+                EVENT_HEADER: str(event.event_id),
+            },
+        )
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310
             if not 200 <= response.status < 300:
                 error = f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
-        error = f"HTTP {exc.code}: {exc.read(300).decode(errors='replace')}"
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        error = f"HTTP {exc.code}: {_reply_start(exc)}"
+    except Exception as exc:  # noqa: BLE001 - a bad URL, a refused or garbled reply: all retried
         error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
     now = timezone.now()
     with transaction.atomic():
@@ -118,11 +118,19 @@ def outbox_deliver(*, event_pk: int) -> bool:
             from tramites_bridge.tasks import deliver_outbox_event_task
 
             transaction.on_commit(
-                lambda: deliver_outbox_event_task.apply_async((event_pk,), countdown=delay)
+                lambda: deliver_outbox_event_task.apply_async((event_pk,), countdown=delay),
+                robust=True,  # with the broker down, the beat sweep retries it when due
             )
         event.save(update_fields=["last_error", "next_attempt_at", "state"])
         logger.warning("Evento %s no entregado (intento %s): %s", event_pk, attempts, error)
     return False
+
+
+def _reply_start(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read(300).decode(errors="replace")
+    except Exception:  # noqa: BLE001 - the reply's status is what matters
+        return ""
 
 
 def outbox_due_ids(*, limit: int = 200) -> list[int]:
@@ -142,7 +150,7 @@ def outbox_redeliver(*, event: OutboxEvent) -> None:
     )
     from tramites_bridge.tasks import deliver_outbox_event_task
 
-    transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk))
+    transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk), robust=True)
 
 
 def webhook_apply(*, body: bytes, timestamp: str, signature: str, ip: str | None) -> dict:

@@ -302,7 +302,9 @@ def _outbox_deliver_on_commit(event: OutboxEvent) -> None:
     if settings.TRAMITES_BACKOFFICE_URL:
         from tramites_bridge.tasks import deliver_outbox_event_task
 
-        transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk))
+        # robust: with the broker down the stored file stands, the caller's other callbacks
+        # still run (the citizen's e-mail), and the beat sweep delivers the event later
+        transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk), robust=True)
 
 
 def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:

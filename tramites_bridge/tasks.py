@@ -1,6 +1,10 @@
+import logging
+
 from celery import shared_task
 
 from tramites_bridge.services import attachments_purge_pending
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="tramites_bridge.purge_pending_uploads", queue="short", acks_late=True)
@@ -24,5 +28,8 @@ def outbox_sweep_task() -> int:
 
     delivered = 0
     for event_pk in outbox_due_ids():
-        delivered += int(outbox_deliver(event_pk=event_pk))
+        try:
+            delivered += int(outbox_deliver(event_pk=event_pk))
+        except Exception:  # one event's trouble (e.g. a database error) must not stop the rest
+            logger.exception("Evento %s: falló el intento de entrega", event_pk)
     return delivered

@@ -186,6 +186,35 @@ def test_retries_back_off_exponentially_up_to_a_cap_then_fail_and_can_be_redeliv
     assert len(back_office.received) == 1
 
 
+@pytest.mark.parametrize("trouble", ["garbled_reply", "bad_url"])
+def test_a_garbled_reply_or_a_bad_address_is_recorded_and_retried(back_office, settings, trouble):
+    """Failures other than a refused connection or an HTTP error status are recorded on the
+    event and retried later like any other, and the sweep goes on with the next event."""
+    import socketserver
+
+    class Garbage(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            self.request.sendall(b"esto no es HTTP\r\n\r\n")
+
+    server = socketserver.TCPServer(("127.0.0.1", back_office.port), Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        if trouble == "bad_url":
+            settings.TRAMITES_BACKOFFICE_URL = "htp:/sin-esquema"
+        _submit(ProcedureFactory(with_fields=False))
+        _submit(ProcedureFactory(with_fields=False))
+        _make_due()
+        assert outbox_sweep_task() == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    for event in OutboxEvent.objects.all():
+        assert event.state == "pending" and event.attempts == 1
+        assert event.last_error
+        assert event.next_attempt_at > timezone.now()
+
+
 def test_an_event_another_runner_is_posting_is_left_alone(back_office):
     back_office.start()
     _submit(ProcedureFactory(with_fields=False))
