@@ -66,7 +66,14 @@ class CoursePage(Page):
             ],
             heading="Cuándo se completa una lección",
         ),
-        FieldPanel("coaches", widget=forms.CheckboxSelectMultiple, heading="Coordinación"),
+        # who sees students' personal data is not for the content roles (presenters and
+        # validators edit this page too) to decide: only superusers and "view all" holders
+        FieldPanel(
+            "coaches",
+            widget=forms.CheckboxSelectMultiple,
+            heading="Coordinación",
+            permission="lms.view_all_students",
+        ),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["lms.UnitPage"]

@@ -399,6 +399,27 @@ def test_the_course_page_assigns_coaches_among_coordinacion_members(two_courses,
     assert "Todavía no tiene un curso asignado" in ana_html and "48100001" not in ana_html
 
 
+@pytest.mark.parametrize("role", ["presenter", "validator"])
+def test_content_roles_edit_the_course_but_not_its_coaches(two_courses, client_for, role):
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    x = two_courses["x"]
+    client = client_for(role)
+    url = f"/admin/pages/{x.pk}/edit/"
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="coaches"' not in html and "berta-coordina" not in html
+    form = querydict_from_html(html, form_id="page-edit-form")
+    form.setlist("coaches", [str(two_courses["berta"].pk)])  # a forged field is ignored
+    form["title"] = "Aprendiendo paso a paso (2027)"
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(x.coaches.values_list("username", flat=True)) == ["ana-coordina"]
+    latest = x.get_latest_revision_as_object()
+    assert [u.username for u in latest.coaches.all()] == ["ana-coordina"]
+
+
 def test_a_student_of_another_course_cannot_open_answer_or_read_a_lessons_progress(
     two_courses, client_for, api_client_for
 ):
