@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 
@@ -41,17 +42,27 @@ def _version_of(binary: str) -> str:
 
 
 def _major(version: str) -> int:
+    """7 for "7.1.1", 9 for "n9.0.2-17-g…"; a build from ffmpeg's main branch ("N-12345-g…")
+    counts as newer than any release."""
+    if version.startswith("N-"):
+        return 1000
     match = re.match(r"n?(\d+)\.", version)
     return int(match.group(1)) if match else 0
 
 
 def _wheel_ffmpeg() -> str | None:
+    """The binary inside the imageio-ffmpeg wheel, if the wheel carries one (without one,
+    get_ffmpeg_exe() would hand back PATH's ffmpeg under the wheel's name)."""
     try:
         import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError):
+    except ImportError:
         return None
+    try:
+        binary = Path(imageio_ffmpeg.get_ffmpeg_exe()).resolve()
+    except RuntimeError:
+        return None
+    shipped = Path(imageio_ffmpeg.__file__).resolve().parent / "binaries"
+    return str(binary) if binary.is_relative_to(shipped) else None
 
 
 @functools.cache

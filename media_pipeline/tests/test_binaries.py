@@ -44,3 +44,8 @@ def test_the_setting_wins(fake_path, settings):
     ffmpeg_binaries.cache_clear()
     assert ffmpeg_binaries().ffmpeg == "/opt/ffmpeg/bin/ffmpeg"
     assert ffmpeg_binaries().source == "setting"
+
+
+def test_a_build_of_ffmpegs_main_branch_counts_as_new(fake_path):
+    folder = fake_path("N-118000-g0123abcd")
+    assert ffmpeg_binaries().ffmpeg == str(folder / "ffmpeg")
