@@ -1,6 +1,8 @@
 """The one NinjaAPI, mounted at /api/v1/. Each app adds its Router here; one set of exception
 handlers gives every error the contract of ARCHITECTURE.md, in Spanish."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404, HttpRequest
@@ -15,6 +17,8 @@ from config.outage import OUTAGE_BODY, OUTAGE_ERRORS, RETRY_AFTER_SECONDS
 from lms.api import router as lms_router
 from media_pipeline.api import router as media_router
 from tramites_bridge.api import router as tramites_router
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Paso a Paso API",
@@ -174,7 +178,9 @@ def on_out_of_range(request, exc):
 
 def on_outage(request, exc):
     # The database, the cache or the broker is down or restarting: nothing the client sent
-    # was wrong, and the same request will work once it is back.
+    # was wrong, and the same request will work once it is back. Logged with its traceback:
+    # OperationalError also covers deadlocks and timeouts, which staff must be able to see.
+    logger.warning("API %s %s: servicio no disponible", request.method, request.path, exc_info=exc)
     return _respond(request, 503, dict(OUTAGE_BODY), {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
