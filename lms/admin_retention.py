@@ -1,6 +1,8 @@
 """The coaches' record of who left a course ("Retiro del curso"): the date a student left each
 course is what the retention of their personal data counts from (lms.retention)."""
 
+from datetime import datetime, time
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -56,15 +58,20 @@ def student_departure(request: HttpRequest, student_id: int) -> HttpResponse:
             enrollment = next(
                 (e for e in enrollments if e.pk == form.cleaned_data["enrollment"]), None
             )
+            left_on = form.cleaned_data["left_on"]
+            enrolled_on = enrollment and timezone.localdate(enrollment.enrolled_at)
             if enrollment is None:
                 form.add_error(None, "Esa matrícula no es de este estudiante.")
+            elif left_on and not form.cleaned_data["undo"] and left_on < enrolled_on:
+                form.add_error(
+                    "left_on",
+                    "La fecha de retiro no puede ser anterior a la matrícula "
+                    f"({enrolled_on:%d/%m/%Y}).",
+                )
             else:
-                left_on = form.cleaned_data["left_on"]
                 left_at = None
                 if left_on:
-                    left_at = timezone.make_aware(
-                        timezone.datetime.combine(left_on, timezone.datetime.min.time())
-                    )
+                    left_at = timezone.make_aware(datetime.combine(left_on, time.min))
                 try:
                     enrollment_mark_left(
                         enrollment=enrollment, left_at=left_at, undo=form.cleaned_data["undo"]

@@ -222,6 +222,17 @@ def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
     student = student_for_staff(user=request.user, student_id=student_id)
     if student is None:
         raise Http404("Ese estudiante no está en sus cursos.")
+    if student.anonymised_at:
+        refused = (
+            "Los datos de este estudiante fueron anonimizados al cumplirse el plazo de "
+            "conservación: su cuenta ya no existe y no se le puede dar una contraseña."
+        )
+        return TemplateResponse(
+            request,
+            "lms/admin/password_reset.html",
+            {"student": student, "refused": refused},
+            status=409,
+        )
     if request.method == "GET":
         return TemplateResponse(request, "lms/admin/password_reset.html", {"student": student})
     password = student_password_reset(student=student)

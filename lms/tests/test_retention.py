@@ -126,6 +126,20 @@ def test_a_student_who_left_long_ago_is_anonymised_and_keeps_district_and_progre
     assert Enrollment.objects.filter(student=gone).count() == 1
 
 
+def test_an_anonymised_student_gets_no_new_password(students, client_for):
+    gone = students["gone"]
+    _run()
+    client = client_for("coach")
+    for method in ("get", "post"):
+        response = getattr(client, method)(f"/admin/estudiantes/{gone.pk}/nueva-contrasena/")
+        assert response.status_code == 409
+        assert "fueron anonimizados" in response.content.decode()
+    assert not User.objects.get(pk=gone.user_id).has_usable_password()
+    listing = client.get("/admin/estudiantes/").content.decode()
+    assert f"/admin/estudiantes/{gone.pk}/nueva-contrasena/" not in listing
+    assert f"/admin/estudiantes/{students['current'].pk}/nueva-contrasena/" in listing
+
+
 def test_students_still_enrolled_or_recently_gone_keep_their_data(students):
     before = {k: students[k].dni for k in ("recent", "current", "half")}
     _run()
@@ -199,6 +213,9 @@ def test_a_coach_records_and_undoes_a_departure(client_for, students):
     assert page.status_code == 200
     assert "Registrar retiro" in page.content.decode() and "un año" in page.content.decode()
     enrollment = Enrollment.objects.get(student=current)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        enrolled_at=timezone.now() - timedelta(days=900)
+    )
 
     response = client.post(url, {"enrollment": enrollment.pk, "left_on": "2026-01-15"})
     assert response.status_code == 302
@@ -219,6 +236,10 @@ def test_a_departure_date_in_the_future_or_of_another_student_is_refused(client_
     response = client.post(url, {"enrollment": mine.pk, "left_on": future})
     assert response.status_code == 400
     assert "no puede ser futura" in response.content.decode()
+    before_enrolment = (timezone.localdate() - timedelta(days=10)).isoformat()
+    response = client.post(url, {"enrollment": mine.pk, "left_on": before_enrolment})
+    assert response.status_code == 400
+    assert "no puede ser anterior a la matrícula" in response.content.decode()
     theirs = Enrollment.objects.get(student=students["recent"])
     response = client.post(url, {"enrollment": theirs.pk})
     assert response.status_code == 400
