@@ -95,6 +95,7 @@ class _Plan:
     new: list[StudentRow] = field(default_factory=list)
     changed: list[tuple[StudentProfile, StudentRow]] = field(default_factory=list)
     to_enroll: list[StudentRow] = field(default_factory=list)
+    rejoin: list[str] = field(default_factory=list)  # DNIs whose departure is undone
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
 
@@ -130,11 +131,11 @@ def _plan(
             "username", flat=True
         )
     )
-    enrolled = set(
-        Enrollment.objects.filter(course=course, student__dni__in=dnis).values_list(
-            "student__dni", flat=True
-        )
-    )
+    enrolled, left = set(), set()
+    for dni, left_at in Enrollment.objects.filter(course=course, student__dni__in=dnis).values_list(
+        "student__dni", "left_at"
+    ):
+        (left if left_at else enrolled).add(dni)
     for row in rows:
         if row.dni in users_without_profile:
             plan.errors.append(
@@ -165,7 +166,10 @@ def _plan(
         if _profile_differs(profile, row):
             plan.changed.append((profile, row))
             touched = True
-        if row.dni not in enrolled:
+        if row.dni in left:  # back in the course: their departure no longer counts
+            plan.rejoin.append(row.dni)
+            touched = True
+        elif row.dni not in enrolled:
             plan.to_enroll.append(row)
             touched = True
         if not touched:
@@ -207,7 +211,7 @@ def students_import(
                 finalize(result)
         return result
     result.updated = len(plan.changed)
-    result.enrolled = len(plan.to_enroll)
+    result.enrolled = len(plan.to_enroll) + len(plan.rejoin)
     result.unchanged = plan.unchanged
     if dry_run:
         result.created = [
@@ -288,6 +292,10 @@ def students_import(
             Enrollment.objects.bulk_create(
                 [Enrollment(student_id=profile_ids[r.dni], course=course) for r in plan.to_enroll]
             )
+            if plan.rejoin:
+                Enrollment.objects.filter(course=course, student__dni__in=plan.rejoin).update(
+                    left_at=None
+                )
             result.created = [
                 {
                     "dni": row.dni,

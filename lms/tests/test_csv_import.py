@@ -53,6 +53,18 @@ def test_reimporting_the_same_file_changes_nothing(course):
     assert Enrollment.objects.count() == 3
 
 
+def test_a_student_who_left_and_is_imported_again_is_back_in_the_course(course):
+    from django.utils import timezone
+
+    assert _import(course, VALID).ok
+    Enrollment.objects.filter(student__dni="41000002").update(left_at=timezone.now())
+    result = _import(course, VALID)
+    assert result.ok and result.enrolled == 1 and result.unchanged == 2
+    enrollment = Enrollment.objects.get(student__dni="41000002", course=course)
+    assert enrollment.left_at is None  # the retention period no longer runs
+    assert Enrollment.objects.filter(course=course).count() == 3
+
+
 def test_a_known_student_is_updated_and_enrolled_without_a_new_password(course):
     known = student_create(dni="41000002", first_names="Segundo", last_names="Huamán")
     password_before = known.user.password
