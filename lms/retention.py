@@ -52,17 +52,29 @@ def students_anonymise(*, cutoff: datetime, dry_run: bool = False) -> int:
     """Anonymises every student past retention in one transaction; returns how many. A second run
     finds nothing: anonymised profiles carry anonymised_at."""
     with transaction.atomic():
-        ids = list(students_past_retention(cutoff=cutoff).values_list("pk", flat=True))
-        if dry_run or not ids:
-            return len(ids)
+        candidates = list(students_past_retention(cutoff=cutoff).values_list("pk", flat=True))
+        if dry_run or not candidates:
+            return len(candidates)
         now = timezone.now()
-        # lock the rows, then a fixed handful of statements however many students there are
-        user_ids = list(
+        # lock the rows, then ask again: a departure undone meanwhile (enrollment_mark_left
+        # locks the student too) keeps that student out; then a fixed handful of statements
+        # however many students there are
+        list(
             StudentProfile.objects.select_for_update()
-            .filter(pk__in=ids)
+            .filter(pk__in=candidates)
             .order_by("pk")
-            .values_list("user_id", flat=True)
+            .values_list("pk", flat=True)
         )
+        ids, user_ids = [], []
+        for pk, user_id in (
+            students_past_retention(cutoff=cutoff)
+            .filter(pk__in=candidates)
+            .values_list("pk", "user_id")
+        ):
+            ids.append(pk)
+            user_ids.append(user_id)
+        if not ids:
+            return 0
         User = get_user_model()
         User.objects.filter(pk__in=user_ids).update(
             username=Concat(Value(ANONYMOUS_USERNAME_PREFIX), Cast("pk", CharField())),
@@ -113,7 +125,7 @@ def enrollment_mark_left(
     already anonymised cannot come back: their account is gone."""
     with transaction.atomic():
         locked = (
-            Enrollment.objects.select_for_update(of=("self",))
+            Enrollment.objects.select_for_update(of=("self", "student"))
             .select_related("student")
             .get(pk=enrollment.pk)
         )
