@@ -26,7 +26,7 @@ from broadcast.models import (
     ScheduleException,
     SlotRule,
 )
-from config.errors import DomainError
+from config.errors import DomainError, ValidationFailed
 from config.roles import PRESENTERS, TV_STAFF, user_has_role
 
 
@@ -181,7 +181,18 @@ class EpisodeCreateThroughService(ServiceSaveMixin):
 class EpisodeEditThroughService(ServiceSaveMixin):
     def save_instance(self):
         episode = Episode.objects.get(pk=self.form.instance.pk)
-        return _episode_update_from_form(episode, self.form.cleaned_data, self.request.user)
+        data = self.form.cleaned_data
+        # what the service does not do is refused, not silently dropped
+        if data.get("lesson") and data["lesson"].pk != episode.lesson_id:
+            raise ValidationFailed(
+                "Un episodio no cambia de lección: cree el episodio de la otra lección."
+            )
+        for name, label in (("script", "el guion"), ("recording", "la grabación")):
+            if getattr(episode, f"{name}_id") and not data.get(name):
+                raise ValidationFailed(
+                    f"No se puede quitar {label} de un episodio; elija otro en su lugar."
+                )
+        return _episode_update_from_form(episode, data, self.request.user)
 
 
 def _episode_update_from_form(episode: Episode, data: dict, user) -> Episode:

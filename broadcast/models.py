@@ -167,7 +167,12 @@ class Episode(models.Model):
         AIRED = "emitido", "Emitido"
 
     lesson = models.ForeignKey(
-        "lms.LessonPage", verbose_name="lección", on_delete=models.PROTECT, related_name="episodes"
+        "lms.LessonPage",
+        verbose_name="lección",
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        # the message of the one-per-lesson constraint (Django's default reads badly in Spanish)
+        error_messages={"unique": "Esta lección ya tiene un episodio."},
     )
     presenters = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -151,6 +151,18 @@ def test_tv_staffs_all_episodes_admin_keeps_the_state_rules(scheduled, client_fo
     episode.refresh_from_db()
     assert (episode.state, episode.script_id, episode.notes) == ("guion", script.pk, "Listo")
 
+    # what the service does not do is refused with a reason, not dropped while saying "saved"
+    other_lesson = scheduled[2].lesson_id
+    scheduled[2].delete()  # a lesson with no episode: the form itself accepts it
+    moved = staff.post(url, _episode_form(episode, lesson=other_lesson))
+    assert moved.status_code == 200
+    assert "Un episodio no cambia de lección" in moved.content.decode()
+    cleared = staff.post(url, _episode_form(episode, script=""))
+    assert cleared.status_code == 200
+    assert "No se puede quitar el guion de un episodio" in cleared.content.decode()
+    episode.refresh_from_db()
+    assert (episode.lesson_id, episode.script_id) == (scheduled[0].lesson_id, script.pk)
+
 
 def test_tv_staff_cannot_add_a_second_episode_for_a_lesson_from_the_admin(scheduled, client_for):
     episode = scheduled[0]
@@ -158,7 +170,7 @@ def test_tv_staff_cannot_add_a_second_episode_for_a_lesson_from_the_admin(schedu
         "/admin/broadcast_episodes/new/", _episode_form(episode, notes="Duplicado")
     )
     assert response.status_code == 200
-    assert "Ya existe Episodio con este Lección." in response.content.decode()
+    assert "Esta lección ya tiene un episodio." in response.content.decode()
     assert Episode.objects.filter(lesson=episode.lesson).count() == 1
 
 
