@@ -7,6 +7,7 @@ What stays: the procedure, state, offices, dates, fee, cabina and agent ids, the
 audit log, the ledger and the outbox, so the statistics and the cabinas' accounts add up as before.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ from django.utils import timezone
 
 from tramites_bridge.models import CLOSED_STATUSES, Attachment, Submission, SubmissionEvent
 from tramites_bridge.tracking import track_cache_key
+
+logger = logging.getLogger(__name__)
 
 ANONYMOUS_NAME = "Anonimizado"
 
@@ -91,5 +94,15 @@ def submissions_anonymise(*, cutoff: datetime, dry_run: bool = False) -> Submiss
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys))
         storage = Attachment._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in file_names])
+        transaction.on_commit(lambda: _delete_files(storage, file_names))
     return result
+
+
+def _delete_files(storage, names: list[str]) -> None:
+    """Each file on its own: one that cannot be deleted (a storage error) is logged by name for
+    staff to remove, and the others still go."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Retención: no se pudo borrar el adjunto %s; bórrelo a mano", name)

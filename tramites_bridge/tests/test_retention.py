@@ -27,8 +27,9 @@ from tramites_bridge.models import (
     Submission,
     SubmissionEvent,
 )
-from tramites_bridge.selectors import settlements_for_month, statistics_summary
+from tramites_bridge.selectors import settlements_for_month
 from tramites_bridge.services import submission_change_status
+from tramites_bridge.statistics import statistics_compute
 from tramites_bridge.tests.factories import ProcedureFactory, citizen_fields, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -139,14 +140,14 @@ def test_statistics_settlements_and_the_ledger_add_up_the_same_after_the_run(
     now = timezone.localtime()
     months = {(now.year, now.month)}
     before = (
-        statistics_summary(),
+        statistics_compute(),
         [vars(s) for y, m in months for s in settlements_for_month(year=y, month=m)],
         LedgerEntry.objects.aggregate(total=Sum("amount"))["total"],
         LedgerEntry.objects.count(),
     )
     _run(capture=django_capture_on_commit_callbacks)
     after = (
-        statistics_summary(),
+        statistics_compute(),
         [vars(s) for y, m in months for s in settlements_for_month(year=y, month=m)],
         LedgerEntry.objects.aggregate(total=Sum("amount"))["total"],
         LedgerEntry.objects.count(),
@@ -260,3 +261,18 @@ def test_the_back_office_sees_the_anonymised_file_without_the_citizens_data(
     assert "anonimizados el" in page
     for personal in (DNI, "María Elena", "maria@example.pe", "976543210", "declaracion.pdf"):
         assert personal not in page
+
+
+def test_an_attachment_that_cannot_be_deleted_is_logged_and_the_others_still_go(tmp_path, caplog):
+    from django.core.files.storage import FileSystemStorage
+
+    from tramites_bridge.retention import _delete_files
+
+    storage = FileSystemStorage(location=tmp_path)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "b.pdf").mkdir()  # a folder that is not empty: the storage refuses it
+    (tmp_path / "b.pdf" / "x").write_bytes(b"x")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    _delete_files(storage, ["a.pdf", "b.pdf", "c.pdf"])
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "c.pdf").exists()
+    assert "b.pdf" in caplog.text and "bórrelo a mano" in caplog.text
