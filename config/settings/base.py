@@ -290,8 +290,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)
     }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport, fixed so a worker outlives a Redis restart (see config/broker.py)
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, fixed so a worker outlives a Redis restart (see config/broker.py).
+    # Not for rediss://: kombu turns TLS on only for its own transport of that name.
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_TASK_DEFAULT_QUEUE = "short"
 CELERY_TASK_QUEUES_NAMES = ("short", "media")
