@@ -376,11 +376,13 @@ def make_clip(path: Path) -> Path:
 def variant(clip: Path, tag: str) -> Path:
     """The same clip under different metadata: other bytes, so the upload is not recognised as
     a copy of an earlier one (identical content is deduplicated, not processed again)."""
+    from media_pipeline.binaries import ffmpeg_binaries
+
     out = clip.with_name(f"{clip.stem}-{tag}.mp4")
     if not out.exists():
         subprocess.run(  # noqa: S603
             [
-                "ffmpeg",
+                ffmpeg_binaries().ffmpeg,
                 "-v",
                 "error",
                 "-y",
