@@ -648,7 +648,8 @@ def asset_sweep_stale() -> list[int]:
     stale_before = now - timedelta(seconds=settings.MEDIA_HEARTBEAT_STALE_SECONDS)
     candidates = list(
         MediaAsset.objects.filter(status__in=[Status.PROBING, Status.TRANSCODING])
-        .filter(heartbeat_at__lt=stale_before)
+        # no heartbeat at all: asset_run_lost marked the run dead but could not queue it again
+        .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
         .values_list("pk", flat=True)
     )
     candidates += list(

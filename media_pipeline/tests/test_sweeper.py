@@ -35,6 +35,15 @@ def test_a_job_with_a_stale_heartbeat_is_queued_again(django_capture_on_commit_c
     assert (live.status, live.job_token) == ("transcoding", "def")
 
 
+def test_a_run_marked_dead_but_never_queued_again_is_swept(django_capture_on_commit_callbacks):
+    # what asset_run_lost leaves when queueing it again failed (the database or broker blinked)
+    dead = MediaAssetFactory(status="transcoding", heartbeat_at=None, started_at=None, attempts=1)
+    with django_capture_on_commit_callbacks():
+        assert services.asset_sweep_stale() == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == "queued"
+
+
 def test_queueing_is_idempotent(django_capture_on_commit_callbacks):
     ready = MediaAssetFactory(status="ready")
     running = MediaAssetFactory(status="transcoding", heartbeat_at=timezone.now())
