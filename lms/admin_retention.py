@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from config.errors import ConflictError
-from lms.models import Enrollment
 from lms.retention import enrollment_mark_left
-from lms.selectors import coach_course_ids, student_for_staff
+from lms.selectors import enrollments_for_staff, student_for_staff
 
 CHANGE_PERM = "lms.change_studentprofile"
 
@@ -46,11 +45,7 @@ def student_departure(request: HttpRequest, student_id: int) -> HttpResponse:
     student = student_for_staff(user=request.user, student_id=student_id)
     if student is None:
         raise Http404("Ese estudiante no está en sus cursos.")
-    enrollments = Enrollment.objects.filter(student=student).select_related("course")
-    course_ids = coach_course_ids(user=request.user)
-    if course_ids is not None:
-        enrollments = enrollments.filter(course_id__in=course_ids)
-    enrollments = list(enrollments.order_by("pk"))
+    enrollments = list(enrollments_for_staff(user=request.user, student=student))
     form = LeftForm()
     if request.method == "POST":
         form = LeftForm(request.POST)

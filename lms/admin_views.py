@@ -21,6 +21,7 @@ from lms.selectors import (
     PROGRESS_CSV_COLUMNS,
     coach_course_ids,
     courses_for_staff,
+    enrollments_for_staff,
     follow_up_students,
     progress_csv_rows,
     student_for_staff,
@@ -236,11 +237,7 @@ def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
     if request.method == "GET":
         return TemplateResponse(request, "lms/admin/password_reset.html", {"student": student})
     password = student_password_reset(student=student)
-    enrollments = student.enrollments.select_related("course").order_by("pk")
-    course_ids = coach_course_ids(user=request.user)
-    if course_ids is not None:
-        enrollments = enrollments.filter(course_id__in=course_ids)
-    course = enrollments.first()
+    course = enrollments_for_staff(user=request.user, student=student).first()
     return _no_store(
         TemplateResponse(
             request,

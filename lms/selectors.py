@@ -373,6 +373,14 @@ def student_for_staff(*, user, student_id: int) -> StudentProfile | None:
     return students_in_courses(qs, course_ids=coach_course_ids(user=user)).first()
 
 
+def enrollments_for_staff(*, user, student: StudentProfile):
+    """The student's enrolments in the courses `user` may see (every one for None), oldest
+    first, with their course."""
+    qs = Enrollment.objects.filter(student=student).select_related("course").order_by("pk")
+    course_ids = coach_course_ids(user=user)
+    return qs if course_ids is None else qs.filter(course_id__in=course_ids)
+
+
 def courses_for_staff(*, user):
     """The courses `user` may import into and follow, in page-tree order."""
     qs = CoursePage.objects.order_by("path")

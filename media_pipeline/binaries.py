@@ -91,5 +91,5 @@ def ffmpeg_binaries() -> FfmpegBinaries:
 
 @functools.cache
 def ffmpeg_version() -> str:
-    """The version ffmpeg reports (e.g. "9.0.2-static"); raises OSError if it cannot run."""
+    """The version ffmpeg reports (e.g. "n9.0.2-17-g2a571b6068"); raises OSError if it fails."""
     return _version_of(ffmpeg_binaries().ffmpeg)
