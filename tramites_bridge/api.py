@@ -15,6 +15,7 @@ from config.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from config.multipart import multipart_preparse
 from config.roles import CABINA_AGENTS, user_has_role
 from config.schemas import Error
 from config.throttling import ThrottleRead, client_ip
@@ -150,6 +151,7 @@ def create_submission(
     request: HttpRequest,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
+    multipart_preparse(request)  # a form with a PDF: split in memory, not streamed
     ip = client_ip(request)
     identifier = f"client:{ip}"
     key = (idempotency_key or "").strip()

@@ -17,6 +17,9 @@ def test_codes_use_crockford_base32_without_i_l_o_u():
     for code in codes:
         assert len(code) == 10
         assert set(code) <= set(ALPHABET)
+    # every position draws from the whole alphabet (500 codes: each of 32 letters ~16 times)
+    for position in range(10):
+        assert {code[position] for code in codes} == set(ALPHABET)
 
 
 def test_codes_are_shown_as_two_groups_of_five():

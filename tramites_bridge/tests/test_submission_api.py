@@ -177,3 +177,68 @@ def test_a_holiday_added_moves_the_next_due_date(client):
     Holiday.objects.create(date=due, name="Feriado local")
     second = _post(client, procedure, key=str(uuid.uuid4())).json()
     assert date.fromisoformat(second["due_date"]) > due
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_submission_is_one_prepared_statement_atomic_on_its_own(
+    client, monkeypatch
+):
+    """No transaction around it: the one INSERT either stores every row or none. A clash on the
+    tracking code (the unique index fails mid-statement) leaves nothing behind, and the retry
+    stores the file once. PostgreSQL plans the statement once per connection."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the single statement exists on PostgreSQL only")
+    from tramites_bridge import services
+
+    procedure = ProcedureFactory()
+    taken = _post(client, procedure, key=str(uuid.uuid4())).json()["code"]
+    codes = iter([taken, "ZZZZZ00000"])
+    monkeypatch.setattr(services, "code_generate", lambda: next(codes))
+    key = str(uuid.uuid4())
+    response = _post(client, procedure, key=key)
+    assert response.status_code == 201, response.content
+    assert response.json()["code"] == "ZZZZZ00000"
+    submission = Submission.objects.get(idempotency_key=f"api:{key}")
+    assert submission.attachments.count() == 1
+    assert submission.events.count() == 1
+    assert AuditEntry.objects.filter(submission=submission).count() == 1
+    assert Submission.objects.count() == 2
+    assert Attachment.objects.filter(submission__isnull=True).count() == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE 'WITH s AS (INSERT INTO %%tramites_bridge_submission%%'"
+        )
+        executions = [row[0] for row in cursor.fetchall()]
+    assert executions and sum(executions) >= 2  # the first submission and the retry
+
+
+def test_a_taken_code_inside_a_callers_transaction_is_retried_on_a_savepoint(monkeypatch):
+    """The seed and the admin create submissions inside their own transaction: a clash on the
+    code must not abort it."""
+    from django.db import transaction
+
+    from tramites_bridge import services
+
+    procedure = ProcedureFactory()
+
+    def create(key):
+        return services.submission_create(
+            procedure=procedure,
+            idempotency_key=key,
+            dni="41234567",
+            first_names="A",
+            last_names="B",
+            data={},
+            channel="api",
+        )
+
+    with transaction.atomic():
+        first, _ = create("k-1")
+        codes = iter([first.code, "ZZZZZ11111"])
+        monkeypatch.setattr(services, "code_generate", lambda: next(codes))
+        second, created = create("k-2")
+        assert created and second.code == "ZZZZZ11111"
+        assert Submission.objects.count() == 2
