@@ -6,10 +6,12 @@ the column requires, and never 8 digits, so no login or search by a real DNI mat
 username becomes "anonimo-" and the user's id.
 
 A student has left a course when the coach recorded it (Enrollment.left_at, see
-enrollment_mark_left). The account loses its name, username, e-mail and password and is
-deactivated; the profile loses DNI, names and phone. District and zone stay, and so do the
-enrolments, progress, quiz attempts, downloads and certificates rows, so the coaches' aggregates
-(per lesson, per district) count the same before and after."""
+enrollment_mark_left). A profile with no enrolment left at all (its course page was deleted,
+which deletes its enrolments) counts from the day the profile was made. The account loses its
+name, username, e-mail and password and is deactivated; the profile loses DNI, names and
+phone. District and zone stay, and so do the enrolments, progress, quiz attempts, downloads and
+certificates rows, so the coaches' aggregates (per lesson, per district) count the same before
+and after."""
 
 from datetime import datetime, timedelta
 
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import CharField, Exists, Max, OuterRef, Value
+from django.db.models import CharField, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
@@ -37,13 +39,15 @@ def students_retention_cutoff(*, now: datetime | None = None) -> datetime:
 
 
 def students_past_retention(*, cutoff: datetime):
-    """Students not yet anonymised who have enrolments, left all of them, the last before
-    `cutoff`. A student still enrolled in any course is never included."""
+    """Students not yet anonymised who left all their courses, the last before `cutoff`, and
+    those with no enrolment at all (their course was deleted, or their enrolments were) whose
+    profile is older than `cutoff`. A student still enrolled in any course is never included."""
     still_enrolled = Enrollment.objects.filter(student=OuterRef("pk"), left_at__isnull=True)
+    any_enrolment = Enrollment.objects.filter(student=OuterRef("pk"))
     return (
         StudentProfile.objects.filter(anonymised_at__isnull=True)
         .annotate(last_left=Max("enrollments__left_at"))
-        .filter(last_left__lt=cutoff)
+        .filter(Q(last_left__lt=cutoff) | (Q(created_at__lt=cutoff) & ~Exists(any_enrolment)))
         .exclude(Exists(still_enrolled))
     )
 

@@ -314,3 +314,22 @@ def test_the_task_sent_through_the_broker_anonymises_in_the_worker(celery_worker
     assert run.students == 1
     gone.refresh_from_db()
     assert gone.anonymised_at is not None and gone.dni != "40000021"
+
+
+def test_a_student_whose_course_was_deleted_is_anonymised_once_the_period_has_passed(course):
+    """Deleting a course page deletes its enrolments: the profile must not keep its personal
+    data for ever. A profile younger than the period, or with another course, stays."""
+    old = student_create(dni="40000021", course=course, first_names="Elmer")
+    young = student_create(dni="40000022", course=course)
+    other_course = course_create(slug="otro-curso", title="Otro curso")
+    elsewhere = student_create(dni="40000023", course=other_course)
+    StudentProfile.objects.filter(pk__in=[old.pk, elsewhere.pk]).update(
+        created_at=timezone.now() - timedelta(days=3 * 365)
+    )
+    Enrollment.objects.filter(course=course).delete()  # what deleting the course page does
+
+    assert "Anonimizados: 1 estudiantes" in _run()
+    dnis = dict(StudentProfile.objects.values_list("pk", "dni"))
+    assert not dnis[old.pk].isdigit()
+    assert dnis[young.pk] == "40000022"
+    assert dnis[elsewhere.pk] == "40000023"
