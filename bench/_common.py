@@ -35,3 +35,32 @@ def redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
             return conn.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time spent by the whole machine so far (all cores; idle and I/O wait excluded)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS
+
+
+def process_cpu_seconds(*, names: set[str] = frozenset(), parents: set[int] = frozenset()):
+    """User + system CPU seconds of the live processes with one of these command names or whose
+    parent is one of these pids."""
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                raw = stat.read()
+        except OSError:
+            continue  # ended meanwhile
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
+        if comm in names or int(rest[1]) in parents:
+            total += (int(rest[11]) + int(rest[12])) / CLOCK_TICKS
+    return total

@@ -30,7 +30,13 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import log, machine, redis_reachable  # noqa: E402
+from _common import (  # noqa: E402
+    log,
+    machine,
+    machine_cpu_seconds,
+    process_cpu_seconds,
+    redis_reachable,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,7 +54,8 @@ SERVER_ENV = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "PASOAPASO_VAR_DIR": str(BENCH_DIR / "var"),
     "MEDIA_ROOT": str(BENCH_DIR / "media"),
-    "DB_CONN_MAX_AGE": "60",
+    # connections kept through the whole run (the CPU split counts their backends)
+    "DB_CONN_MAX_AGE": "600",
     # the benchmark is one client address: raise the per-client limits out of the way
     "THROTTLE_TRAMITES_SUBMIT_LIMIT": "100000000",
     "THROTTLE_TRAMITES_TRACK_LIMIT": "100000000",
@@ -191,20 +198,38 @@ def client_loop(args) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def run(kind: str, port: int, pairs: list) -> dict:
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the machine's, the gunicorn workers', PostgreSQL's and Redis's. The
+    PostgreSQL backends stay up through a run (the workers keep their connections)."""
+    return {
+        "machine": machine_cpu_seconds(),
+        "gunicorn": process_cpu_seconds(parents={server_pid}),
+        "postgres": process_cpu_seconds(names={"postgres"}),
+        "redis": process_cpu_seconds(names={"redis-server"}),
+    }
+
+
+def run(kind: str, port: int, pairs: list, server_pid: int) -> dict:
+    before = cpu_split(server_pid)
     with mp.get_context("fork").Pool(CLIENTS) as pool:
         results = pool.map(
             client_loop, [(kind, port, pairs, SECONDS, i * 1000) for i in range(CLIENTS)]
         )
+    after = cpu_split(server_pid)
     latencies = sorted(lat for lats, _ in results for lat in lats)
     errors = sum(e for _, e in results)
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    # CPU milliseconds per request, whole machine and by part (the rest: the client processes,
+    # the kernel's network and disk work)
+    cpu = {part: (after[part] - before[part]) * 1000 / len(latencies) for part in before}
+    cpu["rest"] = cpu["machine"] - cpu["gunicorn"] - cpu["postgres"] - cpu["redis"]
     return {
         "count": len(latencies),
         "rate": len(latencies) / SECONDS,
         "p50": statistics.median(latencies) * 1000,
         "p95": p95 * 1000,
         "errors": errors,
+        "cpu": cpu,
     }
 
 
@@ -290,7 +315,7 @@ def main() -> int:
         # warm every worker (imports, DB connections)
         client_loop(("bare", port, pairs, 1.0, 0))
         client_loop(("track", port, pairs, 1.0, 0))
-        results = {kind: run(kind, port, pairs) for kind in ("bare", "track", "submit")}
+        results = {kind: run(kind, port, pairs, server.pid) for kind in ("bare", "track", "submit")}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -315,6 +340,18 @@ def main() -> int:
         log(
             f"| {names[kind]} | {r['rate']:.0f} | {ratio:.2f}× | {r['p50']:.1f} | {r['p95']:.1f} "
             f"| {r['errors']} | {verdict} |"
+        )
+    log("")
+    log("CPU per request during each scenario, from /proc (ms; the ratio of the machine's")
+    log("figures is what bounds the rate ratio when the cores are saturated):")
+    log("| scenario | machine | × bare | gunicorn | PostgreSQL | Redis | rest |")
+    log("|---|---|---|---|---|---|---|")
+    bare_cpu = results["bare"]["cpu"]["machine"] or float("nan")
+    for kind, r in results.items():
+        c = r["cpu"]
+        log(
+            f"| {names[kind]} | {c['machine']:.2f} | {c['machine'] / bare_cpu:.1f}× "
+            f"| {c['gunicorn']:.2f} | {c['postgres']:.2f} | {c['redis']:.2f} | {c['rest']:.2f} |"
         )
     cpu = cpu_per_request(pairs)
     log("")
