@@ -1,5 +1,6 @@
-"""The WSGI app that bench/tramites.py runs under gunicorn: the whole site plus, as the
-baseline, a bare Django view returning a constant JSON (`/bench/bare`)."""
+"""The WSGI app that bench/tramites.py runs under gunicorn: the whole site, wrapped as in
+config/wsgi.py, plus, as the baseline, a bare Django view returning a constant JSON
+(`/bench/bare`)."""
 
 import os
 import sys
@@ -19,6 +20,7 @@ from django.http import JsonResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
+from config.wsgi_input import whole_body_reads  # noqa: E402
 
 
 def bare(request):
@@ -27,4 +29,4 @@ def bare(request):
 
 urlpatterns = [path("bench/bare", bare), *config.urls.urlpatterns]
 settings.ROOT_URLCONF = __name__
-application = get_wsgi_application()
+application = whole_body_reads(get_wsgi_application())  # as config/wsgi.py

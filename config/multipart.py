@@ -60,22 +60,24 @@ def multipart_preparse(request: HttpRequest) -> bool:
 
 def _split(body: bytes, boundary: bytes, encoding: str | None):
     encoding = encoding or settings.DEFAULT_CHARSET
-    delimiter = b"--" + boundary
-    end = body.rfind(b"\r\n" + delimiter + b"--")
-    if not body.startswith(delimiter + b"\r\n") or end < 0:
+    # One pass over the body: nothing before the first delimiter, each part between "\r\n"s,
+    # and the closing "--" last. The boundary anywhere else (inside a part, or a second closing
+    # line) makes some piece fail that shape: Django's to judge.
+    pieces = body.split(b"--" + boundary)
+    if len(pieces) < 3 or pieces[0] or not pieces[-1].startswith(b"--"):
         return None
-    sections = body[len(delimiter) + 2 : end].split(b"\r\n" + delimiter + b"\r\n")
-    # the boundary anywhere else (inside a part, or a second closing line) is Django's to judge
-    if body.count(delimiter) != len(sections) + 1:
-        return None
+    sections = pieces[1:-1]
     max_fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     if max_fields is not None and len(sections) > max_fields:
         return None
     post, files = QueryDict(mutable=True, encoding=encoding), MultiValueDict()
     for section in sections:
-        head, separator, content = section.partition(b"\r\n\r\n")
-        if not separator:
+        if not section.startswith(b"\r\n") or not section.endswith(b"\r\n"):
             return None
+        head_end = section.find(b"\r\n\r\n", 2)
+        if head_end < 0 or head_end + 4 > len(section) - 2:  # the blank line ends the head
+            return None
+        head, content = section[2:head_end], section[head_end + 4 : -2]
         disposition = media_type = None
         for line in head.split(b"\r\n"):
             name, colon, value = line.partition(b":")

@@ -121,6 +121,50 @@ class ReusingRedisCache(RedisCache):
             lambda: super(ReusingRedisCache, self).incr(key, delta, version), delta, write=True
         )
 
+    # --- counters (config/throttling.py) -----------------------------------------------------
+    def count_and_get_many(
+        self, counters: list[str], window: int, keys: list[str] = ()
+    ) -> tuple[dict[str, int], dict]:
+        """Adds one to each counter and reads `keys`, in one round trip. A counter that did not
+        exist starts at 0 with `window` seconds to live, so its window starts at its first
+        count; the increment is Redis's own, so concurrent requests never lose a count.
+        Returns ({counter: its count now}, {key: value} for the keys found). While Redis is
+        unreachable nothing is counted and nothing found."""
+
+        def call():
+            client = self._cache.get_client(write=True)
+            pipe = client.pipeline(transaction=False)
+            for counter in counters:
+                key = self.make_and_validate_key(counter)
+                pipe.set(key, 0, ex=window, nx=True)
+                pipe.incr(key)
+            if keys:
+                pipe.mget([self.make_and_validate_key(key) for key in keys])
+            results = pipe.execute()
+            counts = {counter: results[2 * n + 1] for n, counter in enumerate(counters)}
+            found = {}
+            if keys:
+                loads = self._cache._serializer.loads
+                found = {
+                    key: loads(value)
+                    for key, value in zip(keys, results[-1], strict=True)
+                    if value is not None
+                }
+            return counts, found
+
+        return self._guard(call, ({}, {}), write=True)
+
+    def ttl_many(self, keys: list[str]) -> dict[str, int]:
+        """Seconds left to each key that exists and expires."""
+
+        def call():
+            pipe = self._cache.get_client().pipeline(transaction=False)
+            for key in keys:
+                pipe.ttl(self.make_and_validate_key(key))
+            return {key: left for key, left in zip(keys, pipe.execute(), strict=True) if left > 0}
+
+        return self._guard(call, {}, write=False)
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._guard(
             lambda: super(ReusingRedisCache, self).set_many(data, timeout, version), [], write=True

@@ -27,9 +27,10 @@ def client_ip(request: HttpRequest) -> str:
 def _keys(scope: str, ip: str, identifier: str) -> tuple[str, str]:
     ident = identifier.strip().lower()
     digest = hashlib.sha256
+    # "n:": counters written as plain numbers (the earlier (count, start) pairs had no "n:")
     return (
-        f"throttle:{scope}:ip:{digest(f'{ip}|{ident}'.encode()).hexdigest()}",
-        f"throttle:{scope}:id:{digest(ident.encode()).hexdigest()}",
+        f"throttle:{scope}:n:ip:{digest(f'{ip}|{ident}'.encode()).hexdigest()}",
+        f"throttle:{scope}:n:id:{digest(ident.encode()).hexdigest()}",
     )
 
 
@@ -38,46 +39,92 @@ def _limits(scope: str) -> tuple[int, int, int]:
     return limit, limit * settings.THROTTLE_IDENTIFIER_FACTOR, window
 
 
+def _atomic() -> bool:
+    """Whether the cache counts by itself (Redis: config/redis_cache.py). Elsewhere (the local
+    memory of a test, the database cache of a site without Redis) a counter is read and written
+    back as (count, window start), and concurrent events may be counted once."""
+    return hasattr(cache, "count_and_get_many")
+
+
 class ThrottleRead:
     """The counters of one scope for several identifiers (and any keys of the caller's own),
     read in one cache round trip; `check` and `hit` work on what was read, so a request that
-    checks and then counts costs one read and at most one write."""
+    checks and then counts costs one read and at most one write. With `count=True` the event is
+    counted in that same round trip (on Redis, atomically), before `check`: a request refused
+    for being over the limit counts too."""
 
-    def __init__(self, *, scope: str, ip: str, identifiers: list[str], also: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        *,
+        scope: str,
+        ip: str,
+        identifiers: list[str],
+        also: tuple[str, ...] = (),
+        count: bool = False,
+    ):
         self.scope = scope
         self.limit, self.ident_limit, self.window = _limits(scope)
         self.pairs = [_keys(scope, ip, identifier) for identifier in identifiers]
-        wanted = [key for pair in self.pairs for key in pair]
-        found = cache.get_many([*wanted, *also])
+        self.keys = [key for pair in self.pairs for key in pair]
+        self.counted = False
+        # key -> (count, window start); the start is None where the cache keeps it (Redis)
+        self.counts: dict[str, tuple[int, float | None]] = {}
+        if _atomic():
+            if count and self.keys:
+                counts, found = cache.count_and_get_many(self.keys, self.window, list(also))
+                self.counted = True
+            else:
+                found = cache.get_many([*self.keys, *also])
+                counts = {key: found[key] for key in self.keys if key in found}
+            self.counts = {
+                key: (value, None) for key, value in counts.items() if isinstance(value, int)
+            }
+        else:
+            found = cache.get_many([*self.keys, *also])
+            now = time.time()
+            # a counter whose window has passed counts as zero (its entry may outlive it)
+            self.counts = {
+                key: value
+                for key in self.keys
+                if (value := found.get(key)) and now - value[1] <= self.window
+            }
         self.extra = {key: found[key] for key in also if key in found}
-        now = time.time()
-        # a counter whose window has passed counts as zero (its entry may outlive the window)
-        self.counts = {
-            key: value
-            for key in wanted
-            if (value := found.get(key)) and now - value[1] <= self.window
-        }
+        if count and not self.counted:
+            self.hit()
 
     def check(self, detail: str | None = None) -> None:
-        """Raises Throttled (429) when any counter reached its limit within the window."""
+        """Raises Throttled (429) when any counter had reached its limit within the window
+        before this event."""
+        over = 1 if self.counted else 0  # a counted event is in the figures already
         for pair_key, ident_key in self.pairs:
-            pair = self.counts.get(pair_key, (0, 0.0))
-            ident = self.counts.get(ident_key, (0, 0.0))
-            if pair[0] >= self.limit or ident[0] >= self.ident_limit:
-                started = pair[1] if pair[0] >= self.limit else ident[1]
-                retry_after = max(1, int(started + self.window - time.time()))
-                raise Throttled(detail, retry_after=retry_after)
+            pair = self.counts.get(pair_key, (0, None))
+            ident = self.counts.get(ident_key, (0, None))
+            if pair[0] >= self.limit + over or ident[0] >= self.ident_limit + over:
+                key, started = pair_key, pair[1]
+                if pair[0] < self.limit + over:
+                    key, started = ident_key, ident[1]
+                if started is None:
+                    left = cache.ttl_many([key]).get(key, self.window)
+                else:
+                    left = started + self.window - time.time()
+                raise Throttled(detail, retry_after=max(1, int(left)))
 
     def hit(self) -> None:
         """Counts one event under every key read, in one write. The window starts at the
         first counted event."""
+        if self.counted or not self.keys:
+            return
+        self.counted = True
+        if _atomic():
+            counts, _found = cache.count_and_get_many(self.keys, self.window)
+            self.counts.update((key, (value, None)) for key, value in counts.items())
+            return
         now = time.time()
         updated, longest = {}, 1
-        for pair in self.pairs:
-            for key in pair:
-                count, started = self.counts.get(key, (0, now))
-                updated[key] = (count + 1, started)
-                longest = max(longest, int(started + self.window - now))
+        for key in self.keys:
+            count, started = self.counts.get(key, (0, now))
+            updated[key] = (count + 1, started)
+            longest = max(longest, int(started + self.window - now))
         cache.set_many(updated, timeout=longest)
         self.counts.update(updated)
 
@@ -89,7 +136,7 @@ def throttle_check(*, scope: str, ip: str, identifier: str, detail: str | None =
 
 def throttle_hit(*, scope: str, ip: str, identifier: str) -> None:
     """Counts one event under both keys. The window starts at the first counted event."""
-    ThrottleRead(scope=scope, ip=ip, identifiers=[identifier]).hit()
+    ThrottleRead(scope=scope, ip=ip, identifiers=[identifier], count=True)
 
 
 def throttle_reset(*, scope: str, ip: str, identifier: str) -> None:

@@ -168,21 +168,21 @@ def create_submission(
         )
     # One cache round trip: the attempt counters, the procedure and the holiday calendar.
     procedure_code = request.POST.get("procedure", "")
+    # Agents answer for their own submissions; citizens are counted, before the work, so a
+    # refused attempt counts too.
     counters = ThrottleRead(
         scope=SUBMIT_SCOPE,
         ip=ip,
         identifiers=[identifier] if cabina is None else [],
         also=(procedure_cache_key(procedure_code), HOLIDAYS_KEY),
+        count=True,
     )
     procedure = procedure_cached(procedure_code, counters.extra)
     if procedure is None:
         errors.append(
             {"field": "procedure", "message": "No existe un procedimiento activo con ese código."}
         )
-    if cabina is None:  # agents answer for their own submissions; citizens are counted
-        counters.check("Demasiadas solicitudes desde su conexión. Espere unos minutos.")
-        # counted before the work, so a refused attempt counts too
-        counters.hit()
+    counters.check("Demasiadas solicitudes desde su conexión. Espere unos minutos.")
     result = None
     if not errors:
         # no transaction around this: the submission opens the only one

@@ -224,17 +224,42 @@ def _insert_submission(
     return submission, received
 
 
-def _insert_values(obj) -> tuple[list[str], list]:
-    """A new row's columns and database values, prepared as Model.save prepares them (defaults,
+def _insert_fields(model) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_values(obj, fields: list) -> list:
+    """A new row's database values, prepared as Model.save prepares them (defaults,
     auto_now_add, JSON, decimals)."""
-    columns, values = [], []
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its per-attribute proxy
-    for field in obj._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(field.column)
-        values.append(field.get_db_prep_save(field.pre_save(obj, True), db))
-    return columns, values
+    return [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
+
+
+@cache
+def _insert_statement(row_models: tuple) -> tuple[str, list, list[list]]:
+    """The single INSERT for a submission and rows of these models, in this order: its SQL
+    (the same text each time, which PostgreSQL prepares once), the submission's fields, and each
+    row's fields but the one pointing at the submission (which the statement fills itself)."""
+    qn = connection.ops.quote_name
+
+    def cte(name, model, fields, values):
+        return (
+            f"{name} AS (INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(values)}) RETURNING {qn('id')})"
+        )
+
+    fields = _insert_fields(Submission)
+    sql = [cte("s", Submission, fields, ["%s"] * len(fields))]
+    row_fields = []
+    for n, model in enumerate(row_models):
+        every = _insert_fields(model)
+        values = ["(SELECT id FROM s)" if f.column == "submission_id" else "%s" for f in every]
+        sql.append(cte(f"r{n}", model, every, values))
+        row_fields.append([f for f in every if f.column != "submission_id"])
+    names = ["s", *(f"r{n}" for n in range(len(row_models)))]
+    returned = ", ".join(f"(SELECT id FROM {name})" for name in names)  # noqa: S608
+    return f"WITH {', '.join(sql)} SELECT {returned}", fields, row_fields  # noqa: S608
 
 
 def _insert_with_rows(submission: Submission, rows: list) -> None:
@@ -253,21 +278,12 @@ def _insert_with_rows(submission: Submission, rows: list) -> None:
             row.submission = submission
             row.save(force_insert=True)
         return
-    columns, params = _insert_values(submission)
-    sql = [_cte("s", Submission._meta.db_table, columns, ["%s"] * len(columns))]
-    for n, row in enumerate(rows):
-        row_columns, row_values = _insert_values(row)
-        placeholders = []
-        for column, value in zip(row_columns, row_values, strict=True):
-            if column == "submission_id":
-                placeholders.append("(SELECT id FROM s)")
-            else:
-                placeholders.append("%s")
-                params.append(value)
-        sql.append(_cte(f"r{n}", row._meta.db_table, row_columns, placeholders))
-    returned = ", ".join(f"(SELECT id FROM {name})" for name in ["s", *_names(len(rows))])  # noqa: S608
+    sql, fields, row_fields = _insert_statement(tuple(type(row) for row in rows))
+    params = _insert_values(submission, fields)
+    for row, its_fields in zip(rows, row_fields, strict=True):
+        params += _insert_values(row, its_fields)
     with _prepared_cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(sql)} SELECT {returned}", params)
+        cursor.execute(sql, params)
         ids = cursor.fetchone()
     for obj, pk in zip([submission, *rows], ids, strict=True):
         obj.pk = pk
@@ -301,18 +317,6 @@ def _prepared_cursor_class():
             return super().execute(query, params, prepare=True, binary=binary)
 
     return PreparedCursor
-
-
-def _names(count: int) -> list[str]:
-    return [f"r{n}" for n in range(count)]
-
-
-def _cte(name: str, table: str, columns: list[str], values: list[str]) -> str:
-    qn = connection.ops.quote_name
-    return (
-        f"{name} AS (INSERT INTO {qn(table)} ({', '.join(map(qn, columns))}) "  # noqa: S608
-        f"VALUES ({', '.join(values)}) RETURNING {qn('id')})"
-    )
 
 
 def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:

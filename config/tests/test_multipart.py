@@ -100,8 +100,11 @@ def test_file_names_lose_their_folders_and_entities_as_with_django():
         _body(_part("f", b"", filename="")),
         _body(f"--{BOUNDARY}\r\n\r\nsin cabeceras\r\n".encode()),
         b"preambulo\r\n" + _body(_part("a", b"1")),
-        # the boundary inside a part
+        # the boundary inside a part, a part whose head never ends, a second closing line
         _body(_part("a", f"x\r\n--{BOUNDARY}\r\ny".encode())),
+        _body(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()),
+        _body(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\n'.encode()),
+        _body(_part("a", b"1")) + f"--{BOUNDARY}--\r\n".encode(),
     ],
 )
 def test_what_is_not_plainly_written_is_left_to_django(body):
