@@ -1,6 +1,7 @@
 """One path from a posted procedure form (the page's or the API's multipart) to a submission:
 validation, keeping valid files across an error, exactly-once creation."""
 
+import copy
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -35,8 +36,9 @@ def intake_submission(
 ) -> IntakeResult:
     """Validates and creates once per key. A repeat of a key that already made a submission
     returns it before validating again (its files were already consumed)."""
-    if hasattr(data, "copy"):
-        data = data.copy()
+    # a copy to add the token to; the values' lists are shared (a QueryDict's own copy() deep-
+    # copies every value) and setting the token gives it a list of its own
+    data = copy.copy(data)
     # the page's form carries its own token (shown again after an error); the API has the header
     data["token"] = form_token or idempotency_key
     existing_id, stashed = idempotency_key_state(key=idempotency_key)

@@ -19,6 +19,7 @@ from tramites_bridge.models import (
     Submission,
     SubmissionEvent,
 )
+from tramites_bridge.prepared import prepared_cursor
 
 
 def procedures_active() -> QuerySet[Procedure]:
@@ -59,7 +60,7 @@ def idempotency_key_state(*, key: str) -> tuple[int | None, bool]:
     under it): one indexed query where asking each would cost two. Both are rare; the common
     answer is (None, False)."""
     submission_id, stashed = None, False
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(IDEMPOTENCY_SQL, [key, key])
         for kind, pk in cursor.fetchall():
             if kind == "submission":

@@ -28,6 +28,7 @@ from tramites_bridge.models import (
     Submission,
     SubmissionEvent,
 )
+from tramites_bridge.prepared import prepared_cursor
 from tramites_bridge.workdays import HolidayCalendar, due_date_compute
 
 logger = logging.getLogger(__name__)
@@ -282,7 +283,7 @@ def _insert_with_rows(submission: Submission, rows: list) -> None:
     params = _insert_values(submission, fields)
     for row, its_fields in zip(rows, row_fields, strict=True):
         params += _insert_values(row, its_fields)
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchone()
     for obj, pk in zip([submission, *rows], ids, strict=True):
@@ -291,32 +292,6 @@ def _insert_with_rows(submission: Submission, rows: list) -> None:
         obj._state.db = connection.alias
     for row in rows:
         row.submission_id = submission.pk
-
-
-def _prepared_cursor():
-    """A cursor of the default connection whose statements PostgreSQL parses and plans once
-    per connection (a server-side prepared statement, with server-side parameters), wrapped as
-    Django wraps its own cursors (execute wrappers). The submission INSERT has a handful of
-    shapes and runs on every submission: planning its six CTEs each time cost PostgreSQL more
-    than running them. The ORM's own cursors keep client-side binding.
-
-    While Django logs queries (DEBUG, or a test capturing them) this is the ORM's usual cursor:
-    Django cannot show the text of a prepared statement in its log."""
-    if connection.queries_logged:
-        return connection.cursor()
-    connection.ensure_connection()
-    return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
-
-
-@cache
-def _prepared_cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparedCursor
 
 
 def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:
