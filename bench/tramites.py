@@ -6,11 +6,16 @@
 - the baseline: a bare Django view returning a constant JSON through the same gunicorn.
 Targets: lookups >= 0.4x the bare view's rate, submissions >= 0.15x it.
 
-Then, in this process and without gunicorn, the CPU time of one request of each kind through
-Django's test client (the whole middleware stack, the same database and cache): a figure that
-does not depend on what else the machine is running, unlike the rates above.
+During each scenario it reads the machine's CPU per request from /proc, split into the gunicorn
+workers, PostgreSQL, Redis and the rest. Then, in this process and without gunicorn, the CPU
+time of one request of each kind through Django's test client (the whole middleware stack, the
+same database and cache): a figure that does not depend on what else the machine is running,
+unlike the rates above.
 
     .venv/bin/python bench/tramites.py
+
+A run started less than six minutes after the previous one ended waits before the submissions
+(see QUIET_AFTER_DELETE).
 
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pap_bench_tramites, created
 if missing), CACHE_URL (default redis://127.0.0.1:6379/13 when Redis answers, else the
@@ -46,15 +51,16 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
 DB_NAME = "pap_bench_tramites"
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
-# This machine's disk is ext4 without a journal: when it places a new file it checks every
-# free inode of the group freed in the last minute or so (up to six while the inode table is
-# not yet written back) and skips it. Right after deleting a run's ~3 000 attachments each new
-# file cost up to ~1 ms of kernel CPU, a tenth of a submission, in no way related to the code
-# measured (a server does not delete thousands of files before its peak). So a run deletes its
-# files when it ends, and a run started within QUIET_AFTER_DELETE seconds of a deletion waits
-# before it measures submissions.
+# This machine's disk is ext4 without a journal: to place a new file it checks each free inode
+# of the group and skips those freed in the last 60 s, or 360 s while their inode table block
+# is not yet written back (and a server creating files in the same group keeps it dirty).
+# Right after deleting a run's ~3 000 attachments, creating one file cost ~1 ms of kernel CPU
+# instead of ~0.03 ms: a tenth of a submission, nothing to do with the code measured (a server
+# does not delete thousands of files before its peak). So a run deletes its files when it ends,
+# and a run started within QUIET_AFTER_DELETE seconds of a deletion waits before it measures
+# submissions.
 DELETED_MARK = BENCH_DIR.with_name(BENCH_DIR.name + ".deleted")
-QUIET_AFTER_DELETE = 120.0
+QUIET_AFTER_DELETE = 360.0
 
 
 def remove_files() -> None:

@@ -242,3 +242,28 @@ def test_a_taken_code_inside_a_callers_transaction_is_retried_on_a_savepoint(mon
         second, created = create("k-2")
         assert created and second.code == "ZZZZZ11111"
         assert Submission.objects.count() == 2
+
+
+def test_the_answer_is_the_bytes_the_schema_renders_new_and_repeated(client):
+    """The answer is serialised without validating it again: it must be what django-ninja
+    would send after validating it against SubmissionCreatedOut."""
+    import json
+
+    from django.test import RequestFactory
+    from ninja.responses import NinjaJSONEncoder
+
+    from tramites_bridge.api import _created_out
+    from tramites_bridge.schemas import SubmissionCreatedOut
+
+    procedure = ProcedureFactory()
+    key = str(uuid.uuid4())
+    created, repeated = _post(client, procedure, key=key), _post(client, procedure, key=key)
+    assert (created.status_code, repeated.status_code) == (201, 200)
+    assert created["Content-Type"] == "application/json; charset=utf-8"
+    submission = Submission.objects.get()
+    validated = SubmissionCreatedOut.model_validate(
+        _created_out(RequestFactory().get("/"), submission)
+    ).model_dump()
+    expected = json.dumps(validated, cls=NinjaJSONEncoder).encode()
+    assert created.content == repeated.content == expected
+    assert created.json()["fee"] == "139.40"
