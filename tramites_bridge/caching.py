@@ -12,6 +12,8 @@ calendar (signals connected in apps.py), so every process reads the procedure ag
 expire on their own, so a change made without a save (a bulk update) shows within
 PROCEDURE_SECONDS / HOLIDAYS_SECONDS."""
 
+import hashlib
+import re
 import secrets
 from datetime import date
 
@@ -27,8 +29,16 @@ HOLIDAYS_SECONDS = 3600
 HOLIDAYS_KEY = "tramites:holidays"
 
 
+_PLAIN_CODE = re.compile(r"[A-Z0-9.-]{1,40}")
+
+
 def procedure_cache_key(code: str) -> str:
-    return f"tramites:procedure:{(code or '').strip().upper()}"
+    """The code itself when it is written as TUPA codes are; anything else (no procedure has
+    it) by its digest, so that no key carries spaces, control characters or any length."""
+    code = (code or "").strip().upper()
+    if not _PLAIN_CODE.fullmatch(code):
+        code = f"sha256-{hashlib.sha256(code.encode()).hexdigest()}"
+    return f"tramites:procedure:{code}"
 
 
 # procedure_cache_key -> (stamp, procedure) in this process; read-only once stored

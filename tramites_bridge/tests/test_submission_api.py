@@ -267,3 +267,17 @@ def test_the_answer_is_the_bytes_the_schema_renders_new_and_repeated(client):
     expected = json.dumps(validated, cls=NinjaJSONEncoder).encode()
     assert created.content == repeated.content == expected
     assert created.json()["fee"] == "139.40"
+
+
+def test_a_code_written_unusually_is_kept_and_dropped_like_any_other(client):
+    from tramites_bridge.caching import procedure_cache_key
+
+    procedure = ProcedureFactory(tupa_code="LIC Ñ/01")
+    assert procedure_cache_key("lic ñ/01") == procedure_cache_key(" LIC Ñ/01 ")
+    assert " " not in procedure_cache_key("lic ñ/01")
+    assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    assert _post(client, procedure, key=str(uuid.uuid4())).status_code == 201
+    procedure.active = False
+    procedure.save()
+    closed = _post(client, procedure, key=str(uuid.uuid4()))
+    assert [e["field"] for e in closed.json()["errors"]] == ["procedure"]
