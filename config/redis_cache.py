@@ -14,6 +14,7 @@ Redis answers again, so nothing stale outlives the outage. Throttling counts not
 Redis is down: the site stays open to the 530 students rather than to no one."""
 
 import logging
+from collections.abc import Sequence
 
 import redis.exceptions
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -123,7 +124,7 @@ class ReusingRedisCache(RedisCache):
 
     # --- counters (config/throttling.py) -----------------------------------------------------
     def count_and_get_many(
-        self, counters: list[str], window: int, keys: list[str] = ()
+        self, counters: list[str], window: int, keys: Sequence[str] = ()
     ) -> tuple[dict[str, int], dict]:
         """Adds one to each counter and reads `keys`, in one round trip. A counter that did not
         exist starts at 0 with `window` seconds to live, so its window starts at its first
