@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages prepare lint format ci clean bench
+.PHONY: run test install messages prepare lint format ci clean bench lock
 
 $(VENV)/.installed: requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then echo "Falta Python 3.11: instale con  sudo apt-get install python3.11 python3.11-venv"; exit 1; fi
@@ -16,10 +16,25 @@ $(VENV)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 		{ echo "Falta el módulo venv de Python: instale con  sudo apt-get install python3.11-venv"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	@$(PY) -m pip check || { echo "El lock está incompleto o es incoherente (arriba el paquete): corra  make lock"; exit 1; }
 	@touch $@
 
 install: $(VENV)/.installed
+
+# Rewrites both locks from pyproject.toml, keeping today's pins (UPGRADE=1 takes the newest allowed).
+LOCK_VENV := .venv-lock
+LOCK_FLAGS := --generate-hashes --no-strip-extras --universal --python-version 3.11 --quiet \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+$(LOCK_VENV)/.installed: requirements-lock-tool.lock
+	@test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-lock-tool.lock
+	@touch $@
+
+lock: $(LOCK_VENV)/.installed
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --group dev $(LOCK_FLAGS) -o requirements-dev.lock
 
 messages: install
 	@$(MANAGE) compile_catalogue -v0 >/dev/null
@@ -54,4 +69,4 @@ bench: prepare
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache $(LOCK_VENV)
