@@ -48,7 +48,8 @@ def test_every_declared_dependency_is_pinned_with_hashes_and_extras(lock_name):
         assert requirement.specifier.contains(version, prereleases=True), (
             f"{lock_name}: {requirement.name}=={version} no cumple {requirement.specifier}"
         )
-        assert requirement.extras <= extras, f"{lock_name}: {requirement.name} sin {requirement.extras}"
+        missing = requirement.extras - extras
+        assert not missing, f"{lock_name}: {requirement.name} sin los extras {missing}"
         assert hashes > 0, f"{lock_name}: {requirement.name} sin hash"
 
 
