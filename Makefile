@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages prepare lint format ci clean bench lock
+.PHONY: run test install messages prepare lint format ci clean bench lock system
 
 $(VENV)/.installed: requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then echo "Falta Python 3.11: instale con  sudo apt-get install python3.11 python3.11-venv"; exit 1; fi
@@ -53,7 +53,20 @@ run: prepare
 	$(VENV)/bin/celery -A config beat --loglevel=WARNING & \
 	$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
-test: messages
+# What the suite runs besides Python: Debian's Chromium (browser tests), ffmpeg/ffprobe and the XMLTV DTD checker.
+system:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	command -v tv_validate_file >/dev/null || missing="$$missing xmltv-util"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Instalando paquetes de Debian para las pruebas:$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "Faltan paquetes de Debian para las pruebas: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+test: system messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
