@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from media_pipeline import ffmpeg, services
 from media_pipeline.models import MediaAsset
 from media_pipeline.tests.media_fixtures import shared_media  # noqa: F401
-from tests.fixtures import LIVE_DB, TEST_PASSWORD
+from tests.fixtures import LIVE_DB, TEST_PASSWORD, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, LIVE_DB, pytest.mark.usefixtures("shared_media")]
 
@@ -58,7 +58,7 @@ def test_the_admin_progress_bar_moves_to_100_without_a_reload(
 
 
 def test_the_admin_upload_sends_chunks_and_survives_a_dropped_connection(
-    page, make_user, settings, tmp_path
+    page, make_user, settings, tmp_path, celery_worker_process
 ):
     settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES = 64 * 1024  # several chunks for a small clip
     make_user("tv_staff", username="tv-e2e")
@@ -103,3 +103,11 @@ def test_the_admin_upload_sends_chunks_and_survives_a_dropped_connection(
     assert chunk_requests[0] == f"bytes 0-65535/{size}"
     assert dropped == [f"bytes 65536-131071/{size}"]
     assert chunk_requests.count(dropped[0]) == 2  # sent again after the drop
+    # the upload queued its transcode on the worker: it finishes before the test's tables are
+    # emptied (a job still writing while they are truncated deadlocks PostgreSQL)
+    wait_for(
+        lambda: MediaAsset.objects.get(pk=asset.pk).status in {"ready", "failed"},
+        timeout=120,
+        message="La transcodificación del archivo subido no terminó",
+    )
+    assert MediaAsset.objects.get(pk=asset.pk).status == "ready"
