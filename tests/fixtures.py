@@ -205,6 +205,15 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     log.close()
 
 
+def closed_port() -> int:
+    """A local port where nothing listens (to simulate a service that is down)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = ""):
     """Polls predicate() until it returns something truthy; fails the test after timeout."""
     deadline = time.monotonic() + timeout
