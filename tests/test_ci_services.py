@@ -10,7 +10,12 @@ import pytest
 
 from tests.fixtures import ROOT, closed_port
 
-REDIS_TEST = "config/tests/test_settings.py::test_the_redis_cache_shares_one_client_and_keeps_every_operation"
+REDIS_TEST = "::".join(
+    [
+        "config/tests/test_settings.py",
+        "test_the_redis_cache_shares_one_client_and_keeps_every_operation",
+    ]
+)
 BROWSER_TEST = """
 import pytest
 
