@@ -133,3 +133,22 @@ def test_concurrent_attempts_on_redis_are_all_counted():
             read.check()
         assert 1 <= refused.value.retry_after <= 60
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_failure_counted_after_redis_went_down_is_counted_in_the_database(settings):
+    """Redis answered the read and is gone by the time the failure is counted: the count goes
+    to the database cache, where the next read (Redis still down) finds it."""
+    from tests.fixtures import closed_port
+
+    redis_required(REDIS_URL)
+    settings.THROTTLE_RATES = RATES
+    settings.CACHES = {**settings.CACHES, "default": CACHES["redis"]}
+    read = ThrottleRead(scope="test", ip="10.0.0.1", identifiers=["41234567"])
+    assert read.counts == {}
+    dead = {"BACKEND": "config.redis_cache.ReusingRedisCache"}
+    dead["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {**settings.CACHES, "default": dead}
+    read.hit()
+    again = ThrottleRead(scope="test", ip="10.0.0.1", identifiers=["41234567"])
+    assert sorted(count for count, _start in again.counts.values()) == [1, 1]
