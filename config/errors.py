@@ -76,3 +76,15 @@ class Throttled(DomainError):
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         super().__init__(detail, headers=headers, **kwargs)
         self.retry_after = retry_after
+
+
+class CountersUnavailable(Throttled):
+    """Nothing can count the attempts (the shared cache and the database are both unreachable):
+    the attempt is refused rather than let through uncounted. A Throttled, so every caller that
+    shows a throttled attempt shows this one too."""
+
+    status = 503
+    code = "service_unavailable"
+    default_detail = (
+        "No podemos verificar los intentos en este momento. Intente de nuevo en unos minutos."
+    )

@@ -10,8 +10,9 @@ The cache holds only what can be rebuilt (page routes and tokens, cached session
 are in the database, throttling counters), so a Redis outage must not fail a page or a write:
 while it lasts every read is a miss and every write is dropped. A process that dropped a write
 (e.g. a page-cache invalidation when a transcode finished) deletes this cache's keys as soon as
-Redis answers again, so nothing stale outlives the outage. Throttling counts nothing while
-Redis is down: the site stays open to the 530 students rather than to no one."""
+Redis answers again, so nothing stale outlives the outage. The one exception is counting
+(`count_and_get_many`): a limit must not open because Redis is down, so that call raises and
+config/throttling.py counts in the database meanwhile."""
 
 import logging
 from collections.abc import Sequence
@@ -47,7 +48,14 @@ class ReusingRedisCache(RedisCache):
         self._lost_writes = False
 
     # --- outage handling ----------------------------------------------------------------------
-    def _guard(self, call, fallback, *, write: bool):
+    @property
+    def reachable(self) -> bool:
+        """False from a call that found Redis unreachable until one that reached it."""
+        return not self._down
+
+    def _guard(self, call, fallback, *, write: bool, strict: bool = False):
+        """`strict`: an unreachable Redis raises (after being noted) instead of answering
+        `fallback`."""
         try:
             if self._lost_writes:
                 self._purge()
@@ -57,6 +65,8 @@ class ReusingRedisCache(RedisCache):
                 logger.warning("cache unreachable, serving without it: %s", exc)
             self._down = True
             self._lost_writes = self._lost_writes or write
+            if strict:
+                raise
             return fallback
         if self._down:
             logger.warning("cache reachable again")
@@ -129,8 +139,9 @@ class ReusingRedisCache(RedisCache):
         """Adds one to each counter and reads `keys`, in one round trip. A counter that did not
         exist starts at 0 with `window` seconds to live, so its window starts at its first
         count; the increment is Redis's own, so concurrent requests never lose a count.
-        Returns ({counter: its count now}, {key: value} for the keys found). While Redis is
-        unreachable nothing is counted and nothing found."""
+        Returns ({counter: its count now}, {key: value} for the keys found); with no counters
+        it only reads. While Redis is unreachable it raises redis.exceptions.ConnectionError
+        (or TimeoutError): a caller that guards a limit must know nothing was counted."""
 
         def call():
             client = self._cache.get_client(write=True)
@@ -153,7 +164,7 @@ class ReusingRedisCache(RedisCache):
                 }
             return counts, found
 
-        return self._guard(call, ({}, {}), write=True)
+        return self._guard(call, ({}, {}), write=bool(counters), strict=True)
 
     def ttl_many(self, keys: list[str]) -> dict[str, int]:
         """Seconds left to each key that exists and expires."""

@@ -1,19 +1,29 @@
 """The one throttling helper. It counts what the caller tells it to count (attempts or
-failures) in the shared cache, so every web process and worker agrees.
+failures) in the shared cache, so every web process and worker agrees. It never fails open:
+while the shared cache (Redis) is unreachable it counts in the database cache, and when that
+fails too the attempt is refused with a 503 (config.errors.CountersUnavailable).
 
 Each event is counted twice: under client IP + identifier, and under the identifier alone with a
 limit THROTTLE_IDENTIFIER_FACTOR times higher. The municipal Wi-Fi puts many people behind one
 IP, so one person's failures must not lock out everyone behind it; an identifier attacked from
 many IPs is still stopped."""
 
+import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
-from config.errors import Throttled
+from config.errors import CountersUnavailable, Throttled
+from config.outage import RETRY_AFTER_SECONDS
+from config.redis_cache import UNREACHABLE
+
+# The cache alias that counts while the default one (Redis) is unreachable: the database's.
+FALLBACK_ALIAS = "throttle_fallback"
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -39,11 +49,23 @@ def _limits(scope: str) -> tuple[int, int, int]:
     return limit, limit * settings.THROTTLE_IDENTIFIER_FACTOR, window
 
 
-def _atomic() -> bool:
+def _atomic(store) -> bool:
     """Whether the cache counts by itself (Redis: config/redis_cache.py). Elsewhere (the local
-    memory of a test, the database cache of a site without Redis) a counter is read and written
-    back as (count, window start), and concurrent events may be counted once."""
-    return hasattr(cache, "count_and_get_many")
+    memory of a test, the database cache of a site without Redis or of an outage of it) a
+    counter is read and written back as (count, window start), and concurrent events may be
+    counted once."""
+    return hasattr(store, "count_and_get_many")
+
+
+def _on_fallback(call: Callable):
+    """Runs a call on the fallback (database) cache in a savepoint, so a failure leaves the
+    caller's transaction usable. When the database cannot count either, the attempt is refused
+    (503) rather than let through uncounted."""
+    try:
+        with transaction.atomic():
+            return call()
+    except DatabaseError as exc:
+        raise CountersUnavailable(retry_after=RETRY_AFTER_SECONDS) from exc
 
 
 class ThrottleRead:
@@ -51,7 +73,11 @@ class ThrottleRead:
     read in one cache round trip; `check` and `hit` work on what was read, so a request that
     checks and then counts costs one read and at most one write. With `count=True` the event is
     counted in that same round trip (on Redis, atomically), before `check`: a request refused
-    for being over the limit counts too."""
+    for being over the limit counts too.
+
+    While the shared cache is unreachable the counters are read and written in the database
+    cache (FALLBACK_ALIAS), so a limit holds through a Redis outage; the caller's own keys live
+    in the shared cache, so none of them is found then."""
 
     def __init__(
         self,
@@ -67,30 +93,46 @@ class ThrottleRead:
         self.pairs = [_keys(scope, ip, identifier) for identifier in identifiers]
         self.keys = [key for pair in self.pairs for key in pair]
         self.counted = False
+        self.store = cache
         # key -> (count, window start); the start is None where the cache keeps it (Redis)
         self.counts: dict[str, tuple[int, float | None]] = {}
-        if _atomic():
+        try:
+            found = self._read(also=also, count=count)
+        except UNREACHABLE:
+            found = self._fall_back()
+        self.extra = {key: found[key] for key in also if key in found}
+        if count and not self.counted:
+            self.hit()
+
+    def _read(self, *, also: tuple[str, ...] = (), count: bool = False) -> dict:
+        """Reads (and with `count`, on Redis, counts) the counters and `also` from the store;
+        returns what was found of `also`."""
+        if _atomic(self.store):
             if count and self.keys:
-                counts, found = cache.count_and_get_many(self.keys, self.window, list(also))
+                counts, found = self.store.count_and_get_many(self.keys, self.window, list(also))
                 self.counted = True
             else:
-                found = cache.get_many([*self.keys, *also])
+                _counts, found = self.store.count_and_get_many([], self.window, [*self.keys, *also])
                 counts = {key: found[key] for key in self.keys if key in found}
             self.counts = {
                 key: (value, None) for key, value in counts.items() if isinstance(value, int)
             }
-        else:
-            found = cache.get_many([*self.keys, *also])
-            now = time.time()
-            # a counter whose window has passed counts as zero (its entry may outlive it)
-            self.counts = {
-                key: value
-                for key in self.keys
-                if (value := found.get(key)) and now - value[1] <= self.window
-            }
-        self.extra = {key: found[key] for key in also if key in found}
-        if count and not self.counted:
-            self.hit()
+            return found
+        found = self.store.get_many([*self.keys, *also])
+        now = time.time()
+        # a counter whose window has passed counts as zero (its entry may outlive it)
+        self.counts = {
+            key: value
+            for key in self.keys
+            if (value := found.get(key)) and now - value[1] <= self.window
+        }
+        return found
+
+    def _fall_back(self) -> dict:
+        self.store = caches[FALLBACK_ALIAS]
+        self.counted = False
+        _on_fallback(self._read)
+        return {}
 
     def check(self, detail: str | None = None) -> None:
         """Raises Throttled (429) when any counter had reached its limit within the window
@@ -104,7 +146,7 @@ class ThrottleRead:
                 if pair[0] < self.limit + over:
                     key, started = ident_key, ident[1]
                 if started is None:
-                    left = cache.ttl_many([key]).get(key, self.window)
+                    left = self.store.ttl_many([key]).get(key, self.window)
                 else:
                     left = started + self.window - time.time()
                 raise Throttled(detail, retry_after=max(1, int(left)))
@@ -114,18 +156,26 @@ class ThrottleRead:
         first counted event."""
         if self.counted or not self.keys:
             return
+        if _atomic(self.store):
+            try:
+                counts, _found = self.store.count_and_get_many(self.keys, self.window)
+            except UNREACHABLE:
+                self._fall_back()  # down since the read: count in the database instead
+            else:
+                self.counted = True
+                self.counts.update((key, (value, None)) for key, value in counts.items())
+                return
         self.counted = True
-        if _atomic():
-            counts, _found = cache.count_and_get_many(self.keys, self.window)
-            self.counts.update((key, (value, None)) for key, value in counts.items())
-            return
         now = time.time()
         updated, longest = {}, 1
         for key in self.keys:
             count, started = self.counts.get(key, (0, now))
             updated[key] = (count + 1, started)
             longest = max(longest, int(started + self.window - now))
-        cache.set_many(updated, timeout=longest)
+        if self.store is cache:
+            cache.set_many(updated, timeout=longest)
+        else:
+            _on_fallback(lambda: self.store.set_many(updated, timeout=longest))
         self.counts.update(updated)
 
 
@@ -140,5 +190,11 @@ def throttle_hit(*, scope: str, ip: str, identifier: str) -> None:
 
 
 def throttle_reset(*, scope: str, ip: str, identifier: str) -> None:
-    """Clears the IP + identifier counter (after a success); the identifier's own stays."""
-    cache.delete(_keys(scope, ip, identifier)[0])
+    """Clears the IP + identifier counter (after a success); the identifier's own stays. While
+    Redis is unreachable the counter is the database's. A counter that cannot be cleared stays,
+    which only errs on the safe side."""
+    key = _keys(scope, ip, identifier)[0]
+    cache.delete(key)
+    if not getattr(cache, "reachable", True):
+        with contextlib.suppress(CountersUnavailable):
+            _on_fallback(lambda: caches[FALLBACK_ALIAS].delete(key))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from django.contrib.auth.models import Group
@@ -205,6 +206,42 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     log.close()
 
 
+# --- services a test needs ----------------------------------------------------------------------
+def ci_run() -> bool:
+    """CI=true (.ci/run sets it): every service a test needs must be there."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def service_missing(service: str, how: str) -> NoReturn:
+    """Ends a test that cannot reach a service it needs: skipped on a developer's machine,
+    failed under CI=true, so a CI run never passes with the service silently off."""
+    if ci_run():
+        pytest.fail(
+            f"Falta {service}: {how}. Con CI=true esta prueba debe correr, no omitirse.",
+            pytrace=False,
+        )
+    pytest.skip(f"Falta {service}: {how}")
+
+
+def redis_required(url: str) -> None:
+    """Returns when a Redis server answers at url; else service_missing."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.ConnectionError, redis.TimeoutError):
+        service_missing(f"el servidor Redis en {url}", "no responde; arránquelo o corrija la URL")
+
+
+def closed_port() -> int:
+    """A local port where nothing listens (to simulate a service that is down)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = ""):
     """Polls predicate() until it returns something truthy; fails the test after timeout."""
     deadline = time.monotonic() + timeout
@@ -238,8 +275,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+CHROMIUM_HOW = "instale el paquete 'chromium' de Debian o indique CHROMIUM_PATH"
+
+
 def pytest_collection_modifyitems(config, items):
-    if chromium_path():
+    # under CI=true the browser fixture fails them instead (service_missing)
+    if chromium_path() or ci_run():
         return
     skip = pytest.mark.skip(
         reason="Chromium no encontrado: instale el paquete 'chromium' de Debian"
@@ -267,6 +308,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def browser():
     # Playwright's sync API runs an event loop in this thread; Django's ORM in the same thread
     # (the test's own queries) must be allowed beside it.
+    if chromium_path() is None:
+        service_missing("Chromium", CHROMIUM_HOW)
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

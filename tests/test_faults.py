@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from lms.models import LessonProgress, ProgressEvent
 from lms.tests.factories import course_create, lesson_create, student_create, unit_create
-from tests.fixtures import LIVE_DB
+from tests.fixtures import LIVE_DB, service_missing
 
 pytestmark = LIVE_DB
 
@@ -134,7 +134,7 @@ def test_the_redis_cache_serves_without_redis_and_forgets_what_it_missed(tmp_pat
     from config.redis_cache import ReusingRedisCache
 
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server no está instalado")
+        service_missing("redis-server", "instale el paquete 'redis-server' de Debian")
     port = _closed_port()
     cache = ReusingRedisCache(f"redis://127.0.0.1:{port}/0", {"KEY_PREFIX": "faults"})
 

@@ -131,7 +131,7 @@ def tracking_view(request: HttpRequest) -> HttpResponse:
             )
         except Throttled as exc:
             context["error"] = exc.detail
-            status = 429
+            status = exc.status  # 429, or 503 when the attempts cannot be counted
         else:
             if result is None:
                 context["error"] = NOT_FOUND_MESSAGE

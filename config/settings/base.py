@@ -133,7 +133,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling counters, locks) -----------------------------------------------------
-CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "db://pasoapaso_cache"))}
+CACHES = {
+    "default": parse_cache_url(env_str("CACHE_URL", "db://pasoapaso_cache")),
+    # Where the throttling counters go while the default cache is unreachable: the database
+    # cache, whose table the migrations create whatever CACHE_URL says (config/throttling.py).
+    "throttle_fallback": parse_cache_url("db://pasoapaso_cache"),
+}
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -26,15 +26,11 @@ def test_the_redis_cache_shares_one_client_and_keeps_every_operation():
     """Against a real Redis (TEST_REDIS_URL); it touches only keys under its own random prefix."""
     import uuid
 
-    import redis
-
     from config.redis_cache import ReusingRedisCache
+    from tests.fixtures import redis_required
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis server at {url}")
+    redis_required(url)
     cache = ReusingRedisCache(url, {"KEY_PREFIX": f"settings-test-{uuid.uuid4().hex}"})
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
     cache.set_many({"a": (1, 2.5), "b": "dos"}, timeout=30)

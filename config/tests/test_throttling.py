@@ -10,19 +10,10 @@ from django.test import override_settings
 
 from config.errors import Throttled
 from config.throttling import ThrottleRead, throttle_check, throttle_hit, throttle_reset
+from tests.fixtures import redis_required
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RATES = {"test": (5, 60)}
-
-
-def _redis_reachable() -> bool:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.ConnectionError:
-        return False
-    return True
 
 
 CACHES = {
@@ -40,8 +31,8 @@ CACHES = {
 
 @pytest.fixture(params=["redis", "locmem"])
 def backend(request):
-    if request.param == "redis" and not _redis_reachable():
-        pytest.skip(f"no Redis server at {REDIS_URL}")
+    if request.param == "redis":
+        redis_required(REDIS_URL)
     with override_settings(
         CACHES={"default": CACHES[request.param]},
         THROTTLE_RATES=RATES,
@@ -115,8 +106,7 @@ def test_the_keys_read_with_the_counters_come_back(backend):
 def test_concurrent_attempts_on_redis_are_all_counted():
     """Redis counts by itself: 40 attempts from 8 threads at once are 40, so the limit holds
     under a burst (a read-and-write-back counter lost some of them)."""
-    if not _redis_reachable():
-        pytest.skip(f"no Redis server at {REDIS_URL}")
+    redis_required(REDIS_URL)
     with override_settings(
         CACHES={"default": CACHES["redis"]},
         THROTTLE_RATES={"test": (40, 60)},
@@ -143,3 +133,22 @@ def test_concurrent_attempts_on_redis_are_all_counted():
             read.check()
         assert 1 <= refused.value.retry_after <= 60
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_failure_counted_after_redis_went_down_is_counted_in_the_database(settings):
+    """Redis answered the read and is gone by the time the failure is counted: the count goes
+    to the database cache, where the next read (Redis still down) finds it."""
+    from tests.fixtures import closed_port
+
+    redis_required(REDIS_URL)
+    settings.THROTTLE_RATES = RATES
+    settings.CACHES = {**settings.CACHES, "default": CACHES["redis"]}
+    read = ThrottleRead(scope="test", ip="10.0.0.1", identifiers=["41234567"])
+    assert read.counts == {}
+    dead = {"BACKEND": "config.redis_cache.ReusingRedisCache"}
+    dead["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {**settings.CACHES, "default": dead}
+    read.hit()
+    again = ThrottleRead(scope="test", ip="10.0.0.1", identifiers=["41234567"])
+    assert sorted(count for count, _start in again.counts.values()) == [1, 1]
