@@ -82,3 +82,13 @@ def test_the_original_downloads_under_the_uploaders_name(api_client_for):
     message["Content-Disposition"] = header
     assert message.get_filename() == "ficha-del-nandu.pdf"
     assert b"".join(response.streaming_content) == data
+
+
+def test_the_original_is_served_as_the_type_of_its_content_not_of_its_name(api_client_for):
+    data = minimal_pdf("Ficha disfrazada")
+    client = api_client_for("presenter")
+    asset = _upload(client, "ficha.html", data, title="Ficha")
+    response = client.get(f"/medios/descargar/{asset.pk}/original/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="ficha.html"'
