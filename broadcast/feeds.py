@@ -1,7 +1,6 @@
 """The three export formats, built from a list of airings already loaded with what they print
 (selectors.airings_in_window): iCalendar (RFC 5545), XMLTV and a CSV rundown."""
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from icalendar import Calendar, Event, Timezone
 
 from broadcast.models import Airing, Channel
 from broadcast.selectors import lesson_of, lesson_path_of, premiere_of, presenter_names_of
+from core.csv import BOM, csv_writer
 
 PRODID = "-//Municipalidad Provincial de Cajamarca//Paso a Paso//ES"
 CATEGORY = {Airing.Kind.PREMIERE: "Estreno", Airing.Kind.REPEAT: "Repetición"}
@@ -209,18 +209,10 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
-
-
 def build_csv(airings: list[Airing], *, ctx: FeedContext) -> bytes:
     """UTF-8 with a byte-order mark and CRLF rows: Excel opens it with accents intact."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for a in airings:
         ch = a.channel
@@ -228,19 +220,16 @@ def build_csv(airings: list[Airing], *, ctx: FeedContext) -> bytes:
         lesson = lesson_of(a)
         writer.writerow(
             [
-                _cell(v)
-                for v in (
-                    start.strftime("%Y-%m-%d"),
-                    ch.short_name,
-                    start.strftime("%H:%M"),
-                    end.strftime("%H:%M"),
-                    lesson.episode_number if lesson else "",
-                    lesson.title if lesson else "Por anunciar",
-                    "; ".join(presenter_names(a)),
-                    CATEGORY[a.kind],
-                    a.get_state_display(),
-                    ctx.lesson_url(a) or "",
-                )
+                start.strftime("%Y-%m-%d"),
+                ch.short_name,
+                start.strftime("%H:%M"),
+                end.strftime("%H:%M"),
+                lesson.episode_number if lesson else "",
+                lesson.title if lesson else "Por anunciar",
+                "; ".join(presenter_names(a)),
+                CATEGORY[a.kind],
+                a.get_state_display(),
+                ctx.lesson_url(a) or "",
             ]
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return (BOM + out.getvalue()).encode("utf-8")

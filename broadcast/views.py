@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 
 from broadcast import selectors
@@ -71,8 +71,7 @@ def _feed(request: HttpRequest, *, fmt: str, channel=None, presenter=None, calna
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
-    disposition = "attachment" if fmt == "csv" else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(fmt == "csv", filename)
     patch_cache_control(response, max_age=300, private=presenter is not None)
     return response
 

@@ -1,8 +1,6 @@
 """The coaches' admin pages ("Estudiantes"): the student list, the CSV import with its progress
 bar, the printable roster of initial passwords, and a password reset with a new card."""
 
-import csv
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,9 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.errors import ValidationFailed
+from core.csv import BOM, csv_writer
 from lms.charts import Bar, grouped_bars, percent_bars
 from lms.districts import CAJAMARCA_DISTRICTS
 from lms.models import CoursePage, StudentImportJob
@@ -336,16 +336,18 @@ def tracking_csv(request: HttpRequest) -> HttpResponse:
     _, course = _tracking_course(request)
     if course is None:
         raise Http404(NO_COURSE_MESSAGE if coach_course_ids(user=request.user) == [] else "")
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def lines():
-        yield "\ufeff"  # spreadsheets open UTF-8 with accents correctly
+        yield BOM
         yield writer.writerow(PROGRESS_CSV_COLUMNS)
         for row in progress_csv_rows(course=course):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="avance-{course.slug}-{stamp}.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"avance-{course.slug}-{stamp}.csv"
+    )
     response["Cache-Control"] = "no-store"
     return response

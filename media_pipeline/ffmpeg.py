@@ -95,18 +95,33 @@ NO_DURATION = "No se pudo determinar la duración del archivo: parece estar dañ
 IS_IMAGE = "El archivo es una imagen, no un audio ni un video."
 
 
+def container_extension(head: bytes) -> str | None:
+    """The usual extension of the audio or video container a file's first 16 bytes start like
+    (MP4/M4A/MOV, Matroska/WebM, AVI, WAV, Ogg, FLAC, FLV, MP3, AAC), or None."""
+    box = head[4:8]
+    if box == b"ftyp":
+        return {b"M4A ": "m4a", b"M4B ": "m4a", b"qt  ": "mov"}.get(head[8:12], "mp4")
+    if box in (b"moov", b"mdat", b"free", b"wide", b"skip"):
+        return "mov"
+    if head.startswith(b"RIFF"):
+        return {b"WAVE": "wav", b"AVI ": "avi"}.get(head[8:12])
+    for magic, ext in (
+        (b"\x1aE\xdf\xa3", "mkv"), (b"OggS", "ogg"), (b"fLaC", "flac"), (b"ID3", "mp3"),
+        (b"FLV", "flv"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"\xff\xf2", "mp3"),
+        (b"\xff\xf1", "aac"), (b"\xff\xf9", "aac"),
+    ):  # fmt: skip
+        if head.startswith(magic):
+            return ext
+    return None
+
+
 def _looks_like_media_container(path: str | None) -> bool:
-    """True when the file starts like an MP4/MOV, Matroska/WebM, AVI, Ogg, FLAC,
-    WAV or MP3: a container whose end is missing, not some other kind of file."""
+    """True when the file starts like an audio or video container (container_extension): a
+    container whose end is missing, not some other kind of file."""
     if not path:
         return False
     with open(path, "rb") as handle:
-        head = handle.read(16)
-    return (
-        head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
-        or head.startswith((b"\x1aE\xdf\xa3", b"RIFF", b"OggS", b"fLaC", b"ID3", b"FLV"))
-        or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9")
-    )
+        return container_extension(handle.read(16)) is not None
 
 
 def _classify_failure(stderr: str, path: str | None = None) -> ProbeError:

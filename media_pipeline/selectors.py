@@ -60,6 +60,14 @@ def rendition_filename(*, asset: MediaAsset, profile: str, base: str | None = No
     return f"{stem}-{profile_slug(profile)}.{PROFILES[profile].extension}"
 
 
+def original_content_type(*, asset: MediaAsset) -> str:
+    """The type to serve a stored original as, from its stored name, whose extension is what its
+    content showed (see services._stored_original_name); never from the uploader's name."""
+    import mimetypes
+
+    return mimetypes.guess_type(asset.original.name)[0] or "application/octet-stream"
+
+
 @dataclass
 class RenditionView:
     profile: str

@@ -61,6 +61,14 @@ def _looks_like_pdf(head: bytes) -> bool:
     return head.lstrip()[:5] == b"%PDF-"
 
 
+def _stored_original_name(head: bytes) -> str:
+    """A generated name with the extension of what the first bytes show ("bin" when they show
+    nothing we know; probing decides what it is). The uploader's name is only data
+    (`original_filename`): it never names a stored file."""
+    ext = "pdf" if _looks_like_pdf(head) else ffmpeg.container_extension(head) or "bin"
+    return f"{uuid.uuid4().hex}.{ext}"
+
+
 def _safe_filename(name: str) -> str:
     base = os.path.basename(name or "") or "archivo"
     try:
@@ -122,7 +130,7 @@ def asset_create_from_upload(
         asset.status = Status.READY
         asset.progress = 100
         asset.finished_at = timezone.now()
-    asset.original.save(filename, file, save=False)
+    asset.original.save(_stored_original_name(head), file, save=False)
     try:
         with transaction.atomic():
             asset.save()

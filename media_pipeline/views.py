@@ -15,7 +15,7 @@ from config.errors import AuthenticationRequired
 from media_pipeline.models import MediaAsset
 from media_pipeline.permissions import user_can_manage_media, user_can_watch_asset
 from media_pipeline.profiles import PROFILES
-from media_pipeline.selectors import rendition_filename
+from media_pipeline.selectors import original_content_type, rendition_filename
 from media_pipeline.serving import serve_stored_file
 
 
@@ -85,6 +85,7 @@ def download(request: HttpRequest, asset_id: int, profile: str):
             request,
             file=asset.original,
             filename=rendition_filename(asset=asset, profile="original"),
+            content_type=original_content_type(asset=asset),
             etag=asset.sha256,
         )
     rendition = asset.renditions.filter(profile=profile).first()

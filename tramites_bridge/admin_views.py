@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import DomainError
 from config.roles import BACK_OFFICE, user_has_role
 from config.throttling import client_ip
+from core.csv import csv_response, csv_writer
 from tramites_bridge.forms import submission_data_rows
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,
@@ -214,27 +215,21 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 # --- issue 8: settlements, the outbox, statistics ------------------------------------------------
 @back_office_required
 def settlements_view(request: HttpRequest) -> HttpResponse:
-    import csv
-
-    from tramites_bridge.selectors import settlements_for_month
+    from tramites_bridge.selectors import cents, settlements_for_month
 
     year, month = month_from_query(request.GET.get("mes"))
     rows = settlements_for_month(year=year, month=month)
     if request.GET.get("formato") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="liquidaciones-{year}-{month:02d}.csv"'
-        )
-        response.write("\ufeff")
-        writer = csv.writer(response)
+        response = csv_response(filename=f"liquidaciones-{year}-{month:02d}.csv")
+        writer = csv_writer(response)
         writer.writerow(
             ["cabina", "ruc", "tramites", "creditos_soles", "reversiones", "reversiones_soles",
              "total_a_pagar_soles"]
         )  # fmt: skip
         for s in rows:
             writer.writerow(
-                [s.cabina.name, s.cabina.ruc, s.credits_count, f"{s.credits:.2f}",
-                 s.reversals_count, f"{s.reversals:.2f}", f"{s.total:.2f}"]
+                [s.cabina.name, s.cabina.ruc, s.credits_count, cents(s.credits),
+                 s.reversals_count, cents(s.reversals), cents(s.total)]
             )  # fmt: skip
         return response
     return render(
@@ -292,26 +287,16 @@ STATISTICS_CSV_HEADER = [
 ]  # fmt: skip
 
 
-def _blank(value) -> str:
-    return "" if value is None else str(value)
-
-
 @back_office_required
 def statistics_view(request: HttpRequest) -> HttpResponse:
     """Counts and processing times in working days (see tramites_bridge.statistics), as SVG
     charts with their numbers in tables, and the same figures as one CSV."""
-    import csv
-
     from tramites_bridge.statistics import statistics_compute
 
     stats = statistics_compute()
     if request.GET.get("formato") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="estadisticas-tramites-{stats.today:%Y-%m-%d}.csv"'
-        )
-        response.write("\ufeff")
-        writer = csv.writer(response)
+        response = csv_response(filename=f"estadisticas-tramites-{stats.today:%Y-%m-%d}.csv")
+        writer = csv_writer(response)
         writer.writerow(STATISTICS_CSV_HEADER)
         for section, rows in (("estado", stats.by_status), ("mes", stats.by_month)):
             for label, n in rows:
@@ -324,9 +309,9 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
         ):
             for f in figures:
                 writer.writerow(
-                    [section, f.label, f.total, f.decided, _blank(f.average_days),
-                     f.decided_late, _blank(f.late_rate), f.open, _blank(f.average_open_age),
-                     f.overdue, _blank(f.overdue_rate)]
+                    [section, f.label, f.total, f.decided, f.average_days,
+                     f.decided_late, f.late_rate, f.open, f.average_open_age,
+                     f.overdue, f.overdue_rate]
                 )  # fmt: skip
         return response
 

@@ -1,7 +1,6 @@
 """The cabina agent's desk at /cabina/: submit for a citizen who is present, follow the
 cabina's submissions, print receipts, see the cabina's account. Works without JavaScript."""
 
-import csv
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import DomainError
 from config.roles import CABINA_AGENTS, user_has_role
 from config.throttling import client_ip
+from core.csv import csv_response, csv_writer
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission
 from tramites_bridge.models import Channel, Status
@@ -22,6 +22,7 @@ from tramites_bridge.selectors import (
     cabina_ledger,
     cabina_settlement,
     cabina_submissions,
+    cents,
     month_from_query,
     procedure_by_code,
     procedures_active,
@@ -144,12 +145,8 @@ def desk_ledger(request: HttpRequest) -> HttpResponse:
 
 
 def settlement_csv(name: str, year: int, month: int, entries, settlement) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="liquidacion-{year}-{month:02d}-{name[:40]}.csv"'
-    )
-    response.write("\ufeff")  # Excel opens UTF-8 accents correctly with a BOM
-    writer = csv.writer(response)
+    response = csv_response(filename=f"liquidacion-{year}-{month:02d}-{name[:40]}.csv")
+    writer = csv_writer(response)
     writer.writerow(["fecha", "tipo", "codigo", "procedimiento", "monto_soles"])
     for e in entries:
         writer.writerow(
@@ -158,13 +155,13 @@ def settlement_csv(name: str, year: int, month: int, entries, settlement) -> Htt
                 e.get_kind_display(),
                 e.submission.display_code if e.submission_id else "",
                 e.submission.procedure.tupa_code if e.submission_id else "",
-                f"{e.amount:.2f}",
+                cents(e.amount),
             ]
         )
     writer.writerow([])
-    writer.writerow(["créditos", settlement.credits_count, "", "", f"{settlement.credits:.2f}"])
+    writer.writerow(["créditos", settlement.credits_count, "", "", cents(settlement.credits)])
     writer.writerow(
-        ["reversiones", settlement.reversals_count, "", "", f"{settlement.reversals:.2f}"]
+        ["reversiones", settlement.reversals_count, "", "", cents(settlement.reversals)]
     )
-    writer.writerow(["total a pagar", "", "", "", f"{settlement.total:.2f}"])
+    writer.writerow(["total a pagar", "", "", "", cents(settlement.total)])
     return response

@@ -385,10 +385,14 @@ class Submission(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    # An unguessable folder: even where MEDIA_URL is served (the demo), nobody can reach an
-    # attachment without the download view, which only the back office passes.
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"tramites/privado/{uuid.uuid4().hex}.{ext}"
+    """A generated name with the extension of the type the content was sniffed as
+    (`instance.content_type`): the name the citizen gave (`carta.html`) is ignored here and kept
+    only as data, in `original_name`. An unguessable name: even where MEDIA_URL is served (the
+    demo), nobody can reach an attachment without the download view, which only the back
+    office passes."""
+    from tramites_bridge.validators import extension_of_type
+
+    return f"tramites/privado/{uuid.uuid4().hex}.{extension_of_type(instance.content_type)}"
 
 
 class Attachment(models.Model):

@@ -275,6 +275,12 @@ def cabina_submissions(*, cabina, status: str | None = None) -> QuerySet[Submiss
     return queryset.order_by("-created_at")
 
 
+def cents(amount: Decimal) -> Decimal:
+    """Soles rounded to the cent, still a number: an export writes it as 4.00 or -4.00 and a
+    spreadsheet adds it up (text would be guarded as a would-be formula)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
 @dataclass
 class Settlement:
     cabina: object

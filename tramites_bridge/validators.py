@@ -15,6 +15,14 @@ MAGIC_TYPES = (
 )
 
 
+def extension_of_type(content_type: str) -> str:
+    """The file extension of a sniffed content type ("bin" for one we do not accept)."""
+    for _magic, known_type, ext in MAGIC_TYPES:
+        if known_type == content_type:
+            return ext
+    return "bin"
+
+
 def validate_dni(value: str) -> str:
     value = (value or "").strip()
     if not re.fullmatch(r"\d{8}", value):
