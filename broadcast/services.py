@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
 from broadcast.models import (
     Airing,
@@ -529,6 +531,34 @@ def episode_advance(*, episode: Episode, user) -> Episode:
     if idx + 1 >= len(STATE_ORDER):
         raise ConflictError("El episodio ya fue emitido.")
     return episode_update(episode=episode, user=user, state=STATE_ORDER[idx + 1])
+
+
+def episode_edit(
+    *,
+    episode: Episode,
+    user,
+    script_file: File | None = None,
+    recording=None,
+    notes: str | None = None,
+    advance: bool = False,
+) -> Episode:
+    """A presenter's edit form, all or nothing: the uploaded script becomes a document attached
+    to the episode, the recording and notes are set, and with `advance` the episode moves one
+    state on. A refused step (a permission, a missing requirement) stores none of it."""
+    with transaction.atomic():
+        script = None
+        if script_file is not None:
+            script = get_document_model().objects.create(
+                title=f"Guion · episodio {episode.lesson.episode_number}",
+                file=script_file,
+                uploaded_by_user=user,
+            )
+        episode = episode_update(
+            episode=episode, user=user, script=script, recording=recording, notes=notes
+        )
+        if advance:
+            episode = episode_advance(episode=episode, user=user)
+    return episode
 
 
 # --- presenters' private calendars -------------------------------------------------------------
