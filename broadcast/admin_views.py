@@ -14,7 +14,6 @@ from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.documents import get_document_model
 
 from broadcast import selectors, services
 from broadcast.models import (
@@ -429,25 +428,15 @@ def episode_edit_view(request, episode_id: int):
         request.POST or None, request.FILES or None, user=request.user, episode=episode
     )
     if request.method == "POST" and form.is_valid():
-        script = None
-        upload = form.cleaned_data.get("script_file")
-        if upload:
-            script = get_document_model().objects.create(
-                title=f"Guion · episodio {episode.lesson.episode_number}",
-                file=upload,
-                uploaded_by_user=request.user,
-            )
         try:
-            services.episode_update(
+            services.episode_edit(
                 episode=episode,
                 user=request.user,
-                script=script,
+                script_file=form.cleaned_data.get("script_file") or None,
                 recording=form.cleaned_data.get("recording"),
                 notes=form.cleaned_data.get("notes") or None,
+                advance=bool(request.POST.get("advance")),
             )
-            if request.POST.get("advance"):
-                episode.refresh_from_db()
-                services.episode_advance(episode=episode, user=request.user)
             messages.success(request, "Episodio actualizado.")
             return redirect("broadcast_my_episodes:edit", episode_id=episode.pk)
         except DomainError as exc:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
 from broadcast.models import (
     Airing,
@@ -116,14 +118,24 @@ def airings_materialize(
     return result
 
 
+@dataclass
+class _ChannelRun:
+    """One channel's materialisation: its window, holidays and live airings (`busy`, to refuse
+    overlaps without a query per occurrence), and the counts so far."""
+
+    channel: Channel
+    now: datetime
+    first: date
+    last: date
+    holidays: set[date]
+    busy: list
+    result: MaterializeResult
+
+
 def _materialize_channel(
     *, channel: Channel, now: datetime, horizon_weeks: int, result: MaterializeResult
 ) -> None:
     first, last = _window(channel=channel, now=now, horizon_weeks=horizon_weeks)
-    holidays = _holiday_dates(channel=channel, first=first, last=last)
-    rules = list(SlotRule.objects.select_related("channel").filter(channel=channel))
-    rules.sort(key=lambda r: r.kind != SlotRule.Kind.PREMIERE)  # premieres before repeats
-    # The channel's live airings, to refuse overlaps without a query per occurrence.
     busy = list(
         Airing.objects.filter(
             channel=channel,
@@ -133,79 +145,124 @@ def _materialize_channel(
         .exclude(state=Airing.State.CANCELLED)
         .values_list("pk", "starts_at", "ends_at", "rule_id")
     )
+    run = _ChannelRun(
+        channel=channel,
+        now=now,
+        first=first,
+        last=last,
+        holidays=_holiday_dates(channel=channel, first=first, last=last),
+        busy=busy,
+        result=result,
+    )
+    rules = list(SlotRule.objects.select_related("channel").filter(channel=channel))
+    rules.sort(key=lambda r: r.kind != SlotRule.Kind.PREMIERE)  # premieres before repeats
     for rule in rules:
-        wanted = rule_occurrences(rule=rule, first=first, last=last)
-        existing = {a.occurrence_date: a for a in rule.airings.filter(occurrence_date__gte=first)}
-        premieres: dict[date, Airing] = {}
-        if rule.kind == SlotRule.Kind.REPEAT:
-            premieres = {
-                a.occurrence_date: a
-                for a in Airing.objects.filter(
-                    rule_id=rule.repeats_rule_id,
-                    occurrence_date__gte=first - timedelta(days=rule.repeats_days_back),
-                )
-            }
-        to_create = []
-        for day, (starts_at, ends_at) in wanted.items():
-            airing = existing.pop(day, None)
-            if airing is not None:
-                if airing.locked or airing.starts_at <= now or airing.state == Airing.State.AIRED:
-                    continue
-                revive = airing.state == Airing.State.CANCELLED
-                if revive or (airing.starts_at, airing.ends_at) != (starts_at, ends_at):
-                    if _busy_overlap(busy, starts_at, ends_at, exclude=airing.pk):
-                        result.skipped_conflicts += 1
-                        continue
-                    airing.starts_at, airing.ends_at = starts_at, ends_at
-                    airing.state = Airing.State.SCHEDULED
-                    airing.sequence += 1
-                    airing.save()
-                    busy[:] = [b for b in busy if b[0] != airing.pk]
-                    busy.append((airing.pk, starts_at, ends_at, rule.pk))
-                    result.updated += 1
-                continue
-            premiere = None
-            if rule.kind == SlotRule.Kind.REPEAT:
-                premiere = premieres.get(day - timedelta(days=rule.repeats_days_back))
-                if premiere is None:
-                    continue  # nothing aired yet to repeat (the premiere rule starts later)
-            if _busy_overlap(busy, starts_at, ends_at):
-                logger.warning("Regla %s: %s se superpone; no se crea", rule.pk, starts_at)
-                result.skipped_conflicts += 1
-                continue
-            cancelled = day in holidays
-            to_create.append(
-                Airing(
-                    channel=channel,
-                    rule=rule,
-                    occurrence_date=day,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    kind=rule.kind,
-                    premiere=premiere,
-                    episode=premiere.episode if premiere else None,
-                    state=Airing.State.CANCELLED if cancelled else Airing.State.SCHEDULED,
-                    locked=cancelled,
-                )
-            )
-            if not cancelled:
-                busy.append((None, starts_at, ends_at, rule.pk))
-        Airing.objects.bulk_create(to_create)
-        result.created += len(to_create)
-        # Occurrences the edited rule no longer produces: future ones are cancelled (not deleted,
-        # so subscribed calendars see STATUS:CANCELLED); a later edit may bring them back.
-        for airing in existing.values():
-            if (
-                airing.locked
-                or airing.starts_at <= now
-                or airing.state != Airing.State.SCHEDULED
-                or airing.occurrence_date > last
-            ):
-                continue
-            airing.state = Airing.State.CANCELLED
-            airing.sequence += 1
-            airing.save()
-            result.cancelled += 1
+        _materialize_rule(run=run, rule=rule)
+
+
+def _materialize_rule(*, run: _ChannelRun, rule: SlotRule) -> None:
+    wanted = rule_occurrences(rule=rule, first=run.first, last=run.last)
+    existing = {a.occurrence_date: a for a in rule.airings.filter(occurrence_date__gte=run.first)}
+    premieres = _premieres_of(rule=rule, first=run.first)
+    to_create = []
+    for day, (starts_at, ends_at) in wanted.items():
+        airing = existing.pop(day, None)
+        if airing is not None:
+            _airing_follow_rule(run=run, airing=airing, starts_at=starts_at, ends_at=ends_at)
+            continue
+        new = _airing_new(
+            run=run, rule=rule, day=day, starts_at=starts_at, ends_at=ends_at, premieres=premieres
+        )
+        if new is not None:
+            to_create.append(new)
+    Airing.objects.bulk_create(to_create)
+    run.result.created += len(to_create)
+    # Occurrences the edited rule no longer produces: future ones are cancelled (not deleted,
+    # so subscribed calendars see STATUS:CANCELLED); a later edit may bring them back.
+    for airing in existing.values():
+        if (
+            airing.locked
+            or airing.starts_at <= run.now
+            or airing.state != Airing.State.SCHEDULED
+            or airing.occurrence_date > run.last
+        ):
+            continue
+        airing.state = Airing.State.CANCELLED
+        airing.sequence += 1
+        airing.save()
+        run.result.cancelled += 1
+
+
+def _premieres_of(*, rule: SlotRule, first: date) -> dict[date, Airing]:
+    """{date: premiere airing} a repeat rule may point at; empty for a premiere rule."""
+    if rule.kind != SlotRule.Kind.REPEAT:
+        return {}
+    return {
+        a.occurrence_date: a
+        for a in Airing.objects.filter(
+            rule_id=rule.repeats_rule_id,
+            occurrence_date__gte=first - timedelta(days=rule.repeats_days_back),
+        )
+    }
+
+
+def _airing_follow_rule(
+    *, run: _ChannelRun, airing: Airing, starts_at: datetime, ends_at: datetime
+) -> None:
+    """An existing future airing takes its rule's (new) time, or comes back from a cancellation
+    the rule caused; locked, started and aired ones stay as they are."""
+    if airing.locked or airing.starts_at <= run.now or airing.state == Airing.State.AIRED:
+        return
+    revive = airing.state == Airing.State.CANCELLED
+    if not revive and (airing.starts_at, airing.ends_at) == (starts_at, ends_at):
+        return
+    if _busy_overlap(run.busy, starts_at, ends_at, exclude=airing.pk):
+        run.result.skipped_conflicts += 1
+        return
+    airing.starts_at, airing.ends_at = starts_at, ends_at
+    airing.state = Airing.State.SCHEDULED
+    airing.sequence += 1
+    airing.save()
+    run.busy[:] = [b for b in run.busy if b[0] != airing.pk]
+    run.busy.append((airing.pk, starts_at, ends_at, airing.rule_id))
+    run.result.updated += 1
+
+
+def _airing_new(
+    *,
+    run: _ChannelRun,
+    rule: SlotRule,
+    day: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    premieres: dict[date, Airing],
+) -> Airing | None:
+    """The unsaved airing of an occurrence that has none yet (cancelled on a holiday), or None
+    when it would overlap another airing or has no premiere to repeat yet."""
+    premiere = None
+    if rule.kind == SlotRule.Kind.REPEAT:
+        premiere = premieres.get(day - timedelta(days=rule.repeats_days_back))
+        if premiere is None:
+            return None  # nothing aired yet to repeat (the premiere rule starts later)
+    if _busy_overlap(run.busy, starts_at, ends_at):
+        logger.warning("Regla %s: %s se superpone; no se crea", rule.pk, starts_at)
+        run.result.skipped_conflicts += 1
+        return None
+    cancelled = day in run.holidays
+    if not cancelled:
+        run.busy.append((None, starts_at, ends_at, rule.pk))
+    return Airing(
+        channel=run.channel,
+        rule=rule,
+        occurrence_date=day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        kind=rule.kind,
+        premiere=premiere,
+        episode=premiere.episode if premiere else None,
+        state=Airing.State.CANCELLED if cancelled else Airing.State.SCHEDULED,
+        locked=cancelled,
+    )
 
 
 def _busy_overlap(busy: list, starts_at: datetime, ends_at: datetime, exclude=None) -> bool:
@@ -529,6 +586,34 @@ def episode_advance(*, episode: Episode, user) -> Episode:
     if idx + 1 >= len(STATE_ORDER):
         raise ConflictError("El episodio ya fue emitido.")
     return episode_update(episode=episode, user=user, state=STATE_ORDER[idx + 1])
+
+
+def episode_edit(
+    *,
+    episode: Episode,
+    user,
+    script_file: File | None = None,
+    recording=None,
+    notes: str | None = None,
+    advance: bool = False,
+) -> Episode:
+    """A presenter's edit form, all or nothing: the uploaded script becomes a document attached
+    to the episode, the recording and notes are set, and with `advance` the episode moves one
+    state on. A refused step (a permission, a missing requirement) stores none of it."""
+    with transaction.atomic():
+        script = None
+        if script_file is not None:
+            script = get_document_model().objects.create(
+                title=f"Guion · episodio {episode.lesson.episode_number}",
+                file=script_file,
+                uploaded_by_user=user,
+            )
+        episode = episode_update(
+            episode=episode, user=user, script=script, recording=recording, notes=notes
+        )
+        if advance:
+            episode = episode_advance(episode=episode, user=user)
+    return episode
 
 
 # --- presenters' private calendars -------------------------------------------------------------

@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from config.page_cache import PAGES, TIMEOUT, register, tokens
+from config.page_cache import PAGES, TIMEOUT, tokens
 from lms.models import LessonPage
 from lms.selectors import lesson_downloads_for, lesson_quiz_questions
 
-LESSON_MEDIA = register("lesson-media")
+LESSON_MEDIA = "lesson-media"  # generation token, bumped by lms.signals
 
 
 def _render_parts(*, lesson: LessonPage) -> dict:

@@ -415,73 +415,24 @@ def ladder_command(
     videos = [o for o in selected if o.profile.kind == "video"]
     poster = next((o for o in selected if o.profile.key == POSTER), None)
     audio = next((o for o in selected if o.profile.key == AUDIO), None)
+    video_streams, poster_stream = _picture_streams(inp, plan, videos, poster)
+    soundtrack = plan.has_audio and bool(videos or audio)
     outputs = []
-
-    video_streams = []
-    poster_stream = None
-    if videos or poster:
-        picture = inp.video
-        if plan.fps_cap:
-            picture = picture.filter("fps", fps=plan.fps_cap)
-        # Chain: each video is scaled from the previous (smaller) picture, the poster from the
-        # largest; every stage is split between its own encoder and the next stage.
-        stage = picture
-        for index, out in enumerate(videos):
-            scaled = stage.filter("scale", out.width, out.height, flags="bicubic").filter(
-                "setsar", "1"
-            )
-            takers = 1 + (1 if index + 1 < len(videos) else 0) + (1 if poster and index == 0 else 0)
-            branches = scaled.split() if takers > 1 else None
-            video_streams.append(branches[0] if branches else scaled)
-            next_slot = 1
-            if poster and index == 0:
-                poster_stream = branches[next_slot]
-                next_slot += 1
-            if index + 1 < len(videos):
-                stage = branches[next_slot]
-        if not videos and poster:
-            poster_stream = picture.filter("scale", poster.width, poster.height).filter(
-                "setsar", "1"
-            )
-
-    soundtrack = plan.has_audio and (videos or audio)
     if videos:
-        streams = list(video_streams)
-        args = {
-            "vcodec": "libx264",
-            "preset": preset,
-            "pix_fmt": "yuv420p",
-            "g": int(round((plan.fps_cap or 30) * 2)),  # a keyframe every 2 s: seeking
-            "map_metadata": -1,
-            # the tee muxer cannot tell the encoders that MP4 wants their headers once, in the
-            # file's header, rather than before every keyframe: ffmpeg's tee documentation
-            "flags": "+global_header",
-        }
-        for index, out in enumerate(videos):
-            args.update(_video_stream_args(out, index))
-        if soundtrack:
-            streams.append(inp.audio)
-            args.update(_audio_args(SOUNDTRACK_BITRATE))
-        with_audio = ",a" if soundtrack else ""
-        slaves = [
-            _tee_slave(destinations[out.profile.key], f"v:{index}{with_audio}")
-            for index, out in enumerate(videos)
-        ]
-        if audio and soundtrack:
-            slaves.append(_tee_slave(destinations[AUDIO], "a"))
-        outputs.append(ffmpeg_lib.output(*streams, "|".join(slaves), f="tee", **args))
-    elif audio and soundtrack:
         outputs.append(
-            ffmpeg_lib.output(
-                inp.audio,
-                destinations[AUDIO],
-                vn=None,
-                movflags="+faststart",
-                map_metadata=-1,
-                f="mp4",
-                **_audio_args(SOUNDTRACK_BITRATE),
+            _tee_output(
+                inp,
+                plan,
+                videos,
+                video_streams,
+                destinations,
+                preset=preset,
+                soundtrack=soundtrack,
+                audio_file=bool(audio),
             )
         )
+    elif audio and soundtrack:
+        outputs.append(_audio_only_output(inp, destinations))
     if poster_stream is not None:
         outputs.append(_poster_output(poster_stream, poster, plan, destinations))
     merged = ffmpeg_lib.merge_outputs(*outputs) if len(outputs) > 1 else outputs[0]
@@ -489,6 +440,86 @@ def ladder_command(
     if progress:
         global_args += ["-progress", "pipe:1", "-nostats"]
     return merged.global_args(*global_args).compile(cmd=ffmpeg_binaries().ffmpeg)
+
+
+def _picture_streams(inp, plan: LadderPlan, videos: list[PlannedOutput], poster) -> tuple:
+    """(one scaled picture stream per video, the poster's stream or None).
+
+    Chain: each video is scaled from the previous (smaller) picture, the poster from the
+    largest; every stage is split between its own encoder and the next stage."""
+    if not videos and not poster:
+        return [], None
+    picture = inp.video
+    if plan.fps_cap:
+        picture = picture.filter("fps", fps=plan.fps_cap)
+    if not videos:
+        return [], picture.filter("scale", poster.width, poster.height).filter("setsar", "1")
+    video_streams = []
+    poster_stream = None
+    stage = picture
+    for index, out in enumerate(videos):
+        scaled = stage.filter("scale", out.width, out.height, flags="bicubic").filter("setsar", "1")
+        takers = 1 + (1 if index + 1 < len(videos) else 0) + (1 if poster and index == 0 else 0)
+        branches = scaled.split() if takers > 1 else None
+        video_streams.append(branches[0] if branches else scaled)
+        next_slot = 1
+        if poster and index == 0:
+            poster_stream = branches[next_slot]
+            next_slot += 1
+        if index + 1 < len(videos):
+            stage = branches[next_slot]
+    return video_streams, poster_stream
+
+
+def _tee_output(
+    inp,
+    plan: LadderPlan,
+    videos: list[PlannedOutput],
+    video_streams: list,
+    destinations: dict,
+    *,
+    preset: str,
+    soundtrack: bool,
+    audio_file: bool,
+):
+    """One tee output: every video file, and the audio-only file when `audio_file`, from one
+    set of encoders."""
+    streams = list(video_streams)
+    args = {
+        "vcodec": "libx264",
+        "preset": preset,
+        "pix_fmt": "yuv420p",
+        "g": int(round((plan.fps_cap or 30) * 2)),  # a keyframe every 2 s: seeking
+        "map_metadata": -1,
+        # the tee muxer cannot tell the encoders that MP4 wants their headers once, in the
+        # file's header, rather than before every keyframe: ffmpeg's tee documentation
+        "flags": "+global_header",
+    }
+    for index, out in enumerate(videos):
+        args.update(_video_stream_args(out, index))
+    if soundtrack:
+        streams.append(inp.audio)
+        args.update(_audio_args(SOUNDTRACK_BITRATE))
+    with_audio = ",a" if soundtrack else ""
+    slaves = [
+        _tee_slave(destinations[out.profile.key], f"v:{index}{with_audio}")
+        for index, out in enumerate(videos)
+    ]
+    if audio_file and soundtrack:
+        slaves.append(_tee_slave(destinations[AUDIO], "a"))
+    return ffmpeg_lib.output(*streams, "|".join(slaves), f="tee", **args)
+
+
+def _audio_only_output(inp, destinations: dict):
+    return ffmpeg_lib.output(
+        inp.audio,
+        destinations[AUDIO],
+        vn=None,
+        movflags="+faststart",
+        map_metadata=-1,
+        f="mp4",
+        **_audio_args(SOUNDTRACK_BITRATE),
+    )
 
 
 def _poster_output(stream, poster: PlannedOutput, plan: LadderPlan, destinations: dict):

@@ -373,7 +373,7 @@ def memory_cache(settings):
     """An in-memory cache that keeps what it is given, as production's Redis does, and costs no
     query (with the embedded database cache every cache read would be a query). Emptied before
     and after: Django's in-memory caches outlive a test, and entries naming rows of an earlier
-    test (a Site, a route) would be read back here."""
+    test (a menu, a lesson's shared parts) would be read back here."""
     from django.core.cache import cache
 
     settings.CACHES = MEMORY_CACHE

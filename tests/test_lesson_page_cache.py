@@ -1,6 +1,7 @@
 """The lesson page's caches (the parts every student of a lesson shares, the next airing, the
-site menu and footer, the page route, the view restrictions): whatever is published or changed
-shows on the very next request, and the cache never carries one student's data to another."""
+site menu and footer, the view restrictions) and Wagtail's routing around them: whatever is
+published, moved or changed shows on the very next request, and the cache never carries one
+person's data to another."""
 
 import re
 from datetime import timedelta
@@ -8,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Site
 
 from broadcast.models import Airing, Channel, Episode
-from cms.models import SiteSettings
+from cms.models import SiteSettings, StandardPage
 from lms.models import LessonProgress, QuizAttempt, QuizQuestion
 from lms.tests.factories import (
     MediaAssetFactory,
@@ -159,7 +160,9 @@ def test_one_students_progress_never_reaches_another(world, client_for):
         assert section(rosa_html, heading) == section(juan_html, heading)
 
 
-def test_a_student_of_another_course_is_refused_after_the_route_is_cached(world, client_for):
+def test_a_student_of_another_course_is_refused_after_a_student_of_it_viewed_the_lesson(
+    world, client_for
+):
     lesson = world["lesson"]
     page_of(client_for, world["rosa"], lesson.url)
     outsider = student_create(dni="49999999", course=course_create(slug="otro-curso"))
@@ -167,9 +170,9 @@ def test_a_student_of_another_course_is_refused_after_the_route_is_cached(world,
     assert response.status_code == 403
 
 
-def test_each_path_keeps_its_own_route(world, client_for):
-    """Routes are remembered per path: after the lesson, the course and the unit above it (and a
-    path that is no page) answer with their own pages, on the first request and the second."""
+def test_each_path_answers_with_its_own_page(world, client_for):
+    """The lesson, the course and the unit above it (and a path that is no page) answer with
+    their own pages, on the first request and the second."""
     lesson, course, unit = world["lesson"], world["course"], world["unit"]
     client = client_for("student", user=world["rosa"].user)
     for _ in range(2):
@@ -179,7 +182,7 @@ def test_each_path_keeps_its_own_route(world, client_for):
         assert client.get(course.url + "no-existe/").status_code == 404
 
 
-def test_an_unpublished_or_moved_lesson_leaves_the_route_cache(world, client_for):
+def test_an_unpublished_or_renamed_lesson_is_gone_from_its_old_url_at_once(world, client_for):
     lesson, rosa = world["lesson"], world["rosa"]
     old_url = lesson.url
     page_of(client_for, rosa, old_url)
@@ -235,3 +238,32 @@ def test_the_admin_privacy_dialog_of_a_lesson_still_reads_its_restrictions(world
     assert response.status_code == 200
     # the dialog says the restriction comes from the course, and links to it
     assert f"/admin/pages/{world['course'].pk}/" in response.json()["html"]
+
+
+def test_an_anonymous_visitor_after_a_student_gets_a_page_of_their_own(world, client_for, client):
+    course, rosa = world["course"], world["rosa"]
+    assert "Rosa Cueva" in page_of(client_for, rosa, course.url)
+
+    response = client.get(course.url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Rosa Cueva" not in html and "Salir" not in html
+    assert "Ingresar" in html
+    # pages depend on the visitor's session: no shared cache in front may mix them up
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_site_given_another_root_page_shows_that_menu_at_once(world, client_for):
+    home = world["course"].get_parent()
+    portal = home.add_child(instance=StandardPage(title="Portal de cabinas", slug="portal"))
+    portal.add_child(
+        instance=StandardPage(title="Horarios de atención", slug="horarios", show_in_menus=True)
+    )
+    client = client_for("student", user=world["rosa"].user)
+    assert "Horarios de atención" not in client.get("/mis-lecciones/").content.decode()
+
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = portal
+    site.save()
+
+    assert "Horarios de atención" in client.get("/mis-lecciones/").content.decode()

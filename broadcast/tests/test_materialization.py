@@ -131,17 +131,43 @@ def test_past_airings_are_marked_aired(programme):
     assert not Airing.objects.filter(ends_at__lte=later, state="scheduled").exists()
 
 
-def test_beat_schedule_runs_materialisation_daily():
+def test_beat_schedule_runs_materialisation_once_every_day():
+    from celery import current_app
+    from celery.schedules import crontab
     from django.conf import settings
 
+    from broadcast.tasks import materialize_task
+
     entry = settings.CELERY_BEAT_SCHEDULE["broadcast-materialize"]
-    assert entry["task"] == "broadcast.materialize"
+    schedule = entry["schedule"]
+    assert isinstance(schedule, crontab)
+    # one minute of one hour, on every day of every month
+    assert len(schedule.hour) == 1 and len(schedule.minute) == 1
+    assert schedule.day_of_week == set(range(7))
+    assert schedule.day_of_month == set(range(1, 32))
+    assert schedule.month_of_year == set(range(1, 13))
+    assert current_app.tasks[entry["task"]] == materialize_task  # the name reaches this task
+
+
+def test_materialize_task_brings_back_a_missing_future_airing(programme):
     from broadcast.tasks import materialize_task
 
-    assert materialize_task.name == "broadcast.materialize"
+    wednesday = next_week(2)
+    premiere = Airing.objects.get(kind="premiere", occurrence_date=wednesday)
+    rule_id = premiere.rule_id
+    premiere.delete()
+
+    result = materialize_task.run()
+
+    assert result["created"] >= 1
+    back = Airing.objects.get(rule_id=rule_id, occurrence_date=wednesday)
+    assert back.starts_at == lima(wednesday, 21) and back.state == "scheduled"
+    assert materialize_task.run()["created"] == 0  # idempotent: a second run adds nothing
 
 
-def test_materialize_task_runs_the_service(programme):
+def test_materialize_task_for_a_channel_that_is_gone_does_nothing(programme):
     from broadcast.tasks import materialize_task
 
-    assert materialize_task.run()["created"] == 0
+    before = Airing.objects.count()
+    assert materialize_task.run(channel_id=999_999) == {}
+    assert Airing.objects.count() == before

@@ -142,6 +142,42 @@ def test_presenter_uploads_script_and_moves_forward(client_for, scheduled):
     assert episode.state == "guion" and episode.script is not None
 
 
+def test_a_refused_step_of_the_episode_form_stores_nothing_of_it(client_for, users, scheduled):
+    """Script, notes and the step forward are one edit: when the step is refused (no recording
+    yet) the presenter reads why, and neither the new script nor the notes are half-saved."""
+    from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.documents import get_document_model
+
+    from broadcast import services
+
+    Document = get_document_model()
+    first_script = Document.objects.create(
+        title="Guion", file=ContentFile(b"guion", name="guion.txt")
+    )
+    episode = services.episode_update(
+        episode=scheduled[0], user=users["presenter"], script=first_script, notes="Primera idea"
+    )
+    services.episode_advance(episode=episode, user=users["presenter"])  # now «Guion»
+    documents = Document.objects.count()
+
+    response = client_for("presenter").post(
+        f"/admin/mis-episodios/{episode.pk}/",
+        {
+            "script_file": SimpleUploadedFile("guion-2.txt", b"Guion corregido"),
+            "notes": "Cambio de invitada",
+            "advance": "1",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Adjunte la grabación antes de pasar a «Grabado»." in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == "guion"
+    assert episode.script_id == first_script.pk and episode.notes == "Primera idea"
+    assert Document.objects.count() == documents
+
+
 def test_calendar_and_programming_admin_are_for_tv_staff(client_for, scheduled):
     assert client_for("tv_staff").get("/admin/programacion/calendario/").status_code == 200
     assert client_for("presenter").get("/admin/programacion/calendario/").status_code in (302, 403)

@@ -1,14 +1,14 @@
 from django import template
 from django.core.cache import cache
+from wagtail.models import Site
 
 from cms.models import SiteSettings
 from cms.selectors import menu_pages
-from config.page_cache import PAGES, SITES, TIMEOUT, cached_site, tokens
-from config.page_cache import register as register_token
+from config.page_cache import PAGES, SITES, TIMEOUT, tokens
 
 register = template.Library()
 
-SITE_SETTINGS = register_token("site-settings")
+SITE_SETTINGS = "site-settings"  # generation token: a SiteSettings row saved or deleted
 
 
 def _menu_for(site) -> tuple:
@@ -27,7 +27,7 @@ def _menu_for(site) -> tuple:
 @register.inclusion_tag("cms/includes/main_menu.html", takes_context=True)
 def main_menu(context):
     request = context.get("request")
-    site = cached_site(request) if request else None
+    site = Site.find_for_request(request)  # once per request: Wagtail keeps it
     root, items = _menu_for(site) if site else (None, [])
     current = context.get("page")
     return {
@@ -42,7 +42,7 @@ def main_menu(context):
 def site_footer(context):
     """The footer's contact lines (the site's settings), from the cache until they are saved."""
     request = context.get("request")
-    site = cached_site(request) if request else None
+    site = Site.find_for_request(request)  # once per request: Wagtail keeps it
     if site is None:
         return {"site_settings": None}
     (generation,) = tokens(SITE_SETTINGS)

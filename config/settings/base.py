@@ -62,8 +62,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # last: its process_view runs after every other middleware's (CSRF's among them)
-    "config.page_cache.PageRouteCacheMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp), the same in every environment so tests see it -------
