@@ -328,7 +328,7 @@ def prepare_world() -> dict:
     from wagtail.models import Page, Site
 
     from cms.seed import seed_site_root
-    from config.accounts import token_create
+    from core.accounts import token_create
     from lms.models import CoursePage, Enrollment, LessonPage, StudentProfile, UnitPage
 
     call_command("migrate", verbosity=0)

@@ -83,8 +83,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from wagtail.models import Page, Site  # noqa: E402
 
-from config import roles  # noqa: E402
-from config.accounts import token_create  # noqa: E402
+from core import roles  # noqa: E402
+from core.accounts import token_create  # noqa: E402
 from lms.districts import CAJAMARCA_DISTRICTS  # noqa: E402
 from lms.models import (  # noqa: E402
     CoursePage,

@@ -20,7 +20,6 @@ from django.http import JsonResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
-from config.wsgi_input import whole_body_reads  # noqa: E402
 
 
 def bare(request):
@@ -29,4 +28,4 @@ def bare(request):
 
 urlpatterns = [path("bench/bare", bare), *config.urls.urlpatterns]
 settings.ROOT_URLCONF = __name__
-application = whole_body_reads(get_wsgi_application())  # as config/wsgi.py
+application = get_wsgi_application()  # as config/wsgi.py

@@ -25,8 +25,8 @@ from broadcast.models import (
     ScheduleException,
     SlotRule,
 )
-from config.errors import DomainError, ValidationFailed
-from config.roles import PRESENTERS, TV_STAFF, user_has_role
+from core.errors import DomainError, ValidationFailed
+from core.roles import PRESENTERS, TV_STAFF, user_has_role
 
 
 def _domain_error_text(exc: DomainError) -> str:

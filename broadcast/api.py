@@ -21,10 +21,10 @@ from broadcast.schemas import (
     MoveIn,
     NowOut,
 )
-from config.accounts import API_AUTH
-from config.errors import DomainError, NotFoundError, PermissionDeniedError
-from config.roles import PRESENTERS, TV_STAFF, user_has_role
-from config.schemas import Error
+from core.accounts import API_AUTH
+from core.errors import DomainError, NotFoundError, PermissionDeniedError
+from core.roles import PRESENTERS, TV_STAFF, user_has_role
+from core.schemas import Error
 
 router = Router(tags=["Programación de TV"])
 

@@ -19,8 +19,8 @@ from broadcast.models import (
     ScheduleException,
     SlotRule,
 )
-from config.errors import ConflictError, PermissionDeniedError, ValidationFailed
-from config.roles import PRESENTERS, TV_STAFF, user_has_role
+from core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from core.roles import PRESENTERS, TV_STAFF, user_has_role
 
 logger = logging.getLogger(__name__)
 

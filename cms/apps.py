@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 
 def _site_settings_changed(sender, **kwargs):
     from cms.templatetags.cms_tags import SITE_SETTINGS
-    from config.page_cache import bump
+    from core.cache import bump
 
     bump(SITE_SETTINGS)
 

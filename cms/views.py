@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 
-from config.accounts import SiteLoginForm
+from core.accounts import SiteLoginForm
 
 
 class LoginView(auth_views.LoginView):

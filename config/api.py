@@ -11,9 +11,9 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.errors import Throttled as NinjaThrottled
 
 from broadcast.api import router as broadcast_router
-from config.auth_api import router as auth_router
-from config.errors import DomainError
-from config.outage import OUTAGE_BODY, OUTAGE_ERRORS, RETRY_AFTER_SECONDS
+from core.api import router as auth_router
+from core.errors import DomainError, validation_errors_to_contract
+from core.outage import OUTAGE_BODY, OUTAGE_ERRORS, RETRY_AFTER_SECONDS
 from lms.api import router as lms_router
 from media_pipeline.api import router as media_router
 from tramites_bridge.api import router as tramites_router
@@ -31,72 +31,6 @@ api = NinjaAPI(
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": True}),
 )
-
-# Pydantic error type -> Spanish message. Anything not listed falls back to a generic sentence.
-VALIDATION_MESSAGES = {
-    "missing": "Este campo es obligatorio.",
-    "string_type": "Debe ser un texto.",
-    "string_too_short": "Es demasiado corto.",
-    "string_too_long": "Es demasiado largo.",
-    "string_pattern_mismatch": "No tiene el formato esperado.",
-    "int_type": "Debe ser un número entero.",
-    "int_parsing": "Debe ser un número entero.",
-    "int_from_float": "Debe ser un número entero.",
-    "float_type": "Debe ser un número.",
-    "float_parsing": "Debe ser un número.",
-    "decimal_parsing": "Debe ser un número.",
-    "bool_type": "Debe ser verdadero o falso.",
-    "bool_parsing": "Debe ser verdadero o falso.",
-    "date_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
-    "date_from_datetime_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
-    "date_type": "Debe ser una fecha con formato AAAA-MM-DD.",
-    "datetime_parsing": "Debe ser una fecha y hora ISO 8601.",
-    "datetime_from_date_parsing": "Debe ser una fecha y hora ISO 8601.",
-    "datetime_type": "Debe ser una fecha y hora ISO 8601.",
-    "uuid_parsing": "Debe ser un identificador UUID.",
-    "uuid_type": "Debe ser un identificador UUID.",
-    "list_type": "Debe ser una lista.",
-    "dict_type": "Debe ser un objeto.",
-    "model_type": "Debe ser un objeto.",
-    "model_attributes_type": "Debe ser un objeto.",
-    "too_short": "Tiene muy pocos elementos.",
-    "too_long": "Tiene demasiados elementos.",
-    "greater_than": "Es demasiado pequeño.",
-    "greater_than_equal": "Es demasiado pequeño.",
-    "less_than": "Es demasiado grande.",
-    "less_than_equal": "Es demasiado grande.",
-    "literal_error": "No es uno de los valores permitidos.",
-    "enum": "No es uno de los valores permitidos.",
-    "json_invalid": "El cuerpo de la solicitud no es JSON válido.",
-    "extra_forbidden": "Este campo no está permitido.",
-    "value_error": "El valor no es válido.",
-}
-PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
-
-
-def _field_name(loc: list) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in PARAM_SOURCES:
-        source = parts.pop(0)
-        # a body schema parameter adds its own name before the field's: drop it
-        if source in {"body", "form"} and len(parts) > 1:
-            parts.pop(0)
-    return ".".join(parts) or "body"
-
-
-def _spanish_message(error: dict) -> str:
-    kind = error.get("type", "")
-    if kind == "value_error":
-        # our own validators raise ValueError with a Spanish sentence
-        message = str(error.get("msg", ""))
-        return message.removeprefix("Value error, ") or VALIDATION_MESSAGES[kind]
-    return VALIDATION_MESSAGES.get(kind, "El valor no es válido.")
-
-
-def validation_errors_to_contract(errors: list[dict]) -> list[dict]:
-    return [
-        {"field": _field_name(e.get("loc", [])), "message": _spanish_message(e)} for e in errors
-    ]
 
 
 def _respond(request: HttpRequest, status: int, body: dict, headers: dict | None = None):

@@ -21,6 +21,6 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _beat_on_start(sender=None, **kwargs) -> None:
     """A fresh worker reports at once, so /healthz is green without waiting for beat."""
-    from config.tasks import worker_heartbeat_record
+    from core.tasks import worker_heartbeat_record
 
     worker_heartbeat_record(name="worker", hostname=getattr(sender, "hostname", "") or "")

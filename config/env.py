@@ -35,7 +35,7 @@ def parse_cache_url(url: str) -> dict:
     if scheme in {"redis", "rediss"}:
         options = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         return {
-            "BACKEND": "config.redis_cache.ReusingRedisCache",
+            "BACKEND": "core.redis_cache.ReusingRedisCache",
             "LOCATION": url.split("?")[0],
             "KEY_PREFIX": options.get("prefix", "pasoapaso"),
         }

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
-from config.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 from media_pipeline.binaries import ffmpeg_binaries, ffmpeg_version
 
 

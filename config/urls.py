@@ -27,4 +27,4 @@ urlpatterns += media_urlpatterns()
 urlpatterns += [path("", include(wagtail_urls))]
 
 # A database, cache or broker outage answers 503 in Spanish; anything else, the 500 page.
-handler500 = "config.outage.server_error"
+handler500 = "core.outage.server_error"

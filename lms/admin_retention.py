@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from lms.retention import enrollment_mark_left
 from lms.selectors import enrollments_for_staff, student_for_staff
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.errors import ValidationFailed
 from core.csv import BOM, csv_writer
+from core.errors import ValidationFailed
 from lms.charts import Bar, grouped_bars, percent_bars
 from lms.districts import CAJAMARCA_DISTRICTS
 from lms.models import CoursePage, StudentImportJob

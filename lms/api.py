@@ -3,10 +3,10 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from config.accounts import API_AUTH
-from config.errors import PermissionDeniedError
-from config.schemas import Error
-from config.throttling import throttle_check, throttle_hit
+from core.accounts import API_AUTH
+from core.errors import PermissionDeniedError
+from core.schemas import Error
+from core.throttling import throttle_check, throttle_hit
 from lms import services
 from lms.models import LessonProgress, StudentProfile
 from lms.schemas import MyProgressOut, ProgressBatchIn, ProgressBatchOut

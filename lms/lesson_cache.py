@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from config.page_cache import PAGES, TIMEOUT, tokens
+from core.cache import PAGES, TIMEOUT, tokens
 from lms.models import LessonPage
 from lms.selectors import lesson_downloads_for, lesson_quiz_questions
 

@@ -14,8 +14,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from config import roles
-from config.page_cache import CachedViewRestrictionsMixin
+from core import roles
+from core.cache import CachedViewRestrictionsMixin
 from lms.blocks import LessonStreamBlock
 from lms.forms import LessonPageForm
 

@@ -23,8 +23,9 @@ from django.db.models import CharField, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
-from config.errors import ConflictError
-from config.models import ApiToken
+from core.anonymise import RetentionStep
+from core.errors import ConflictError
+from core.models import ApiToken
 from lms.models import Enrollment, StudentImportJob, StudentProfile
 
 ANONYMOUS_FIRST_NAMES = "Estudiante"
@@ -142,3 +143,25 @@ def enrollment_mark_left(
         locked.left_at = None if undo else (left_at or timezone.now())
         locked.save(update_fields=["left_at"])
     return locked
+
+
+def retention_steps() -> list[RetentionStep]:
+    """What core's retention run anonymises of this app (registered in LmsConfig.ready)."""
+    return [
+        RetentionStep(
+            name="lms.students",
+            cutoff_field="students_cutoff",
+            cutoff=students_retention_cutoff,
+            anonymise=lambda *, cutoff, dry_run: {
+                "students": students_anonymise(cutoff=cutoff, dry_run=dry_run)
+            },
+        ),
+        RetentionStep(
+            name="lms.import_jobs",
+            cutoff_field="students_cutoff",
+            cutoff=students_retention_cutoff,
+            anonymise=lambda *, cutoff, dry_run: {
+                "import_jobs": import_jobs_scrub(cutoff=cutoff, dry_run=dry_run)
+            },
+        ),
+    ]

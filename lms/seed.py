@@ -16,8 +16,8 @@ from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Site
 
-from config import roles
-from config.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from core import roles
+from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.models import (
     Certificate,
     CoursePage,

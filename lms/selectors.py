@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config import roles
+from core import roles
 from lms.models import (
     Certificate,
     CoursePage,

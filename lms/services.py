@@ -27,8 +27,8 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from config import roles
-from config.errors import ConflictError, ValidationFailed
+from core import roles
+from core.errors import ConflictError, ValidationFailed
 from lms.hooks import lessons_first_aired
 from lms.models import (
     Certificate,
@@ -491,7 +491,7 @@ def student_password_reset(*, student: StudentProfile) -> str:
     """Gives the student a new password and returns it (shown once, on a printable card). The
     old password stops at once, and so does whoever was using it: Django ends sessions whose
     password hash changed, and the student's API tokens are revoked here."""
-    from config.models import ApiToken
+    from core.models import ApiToken
 
     raw = password_generate()
     with transaction.atomic():

@@ -55,7 +55,7 @@ def download_recorded(sender, instance: LessonDownload, created: bool, raw: bool
 def _lesson_media_changed(sender, raw: bool = False, **kwargs):
     """Whatever the lesson page's cached parts show besides the page itself: the downloads
     (assets, renditions, bundles, documents), the body's players and images, the quiz."""
-    from config.page_cache import bump
+    from core.cache import bump
     from lms.lesson_cache import LESSON_MEDIA
 
     if not raw:

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from config.errors import Throttled
-from config.roles import ADMIN_ACCESS
-from config.throttling import throttle_check, throttle_hit
+from core.errors import Throttled
+from core.roles import ADMIN_ACCESS
+from core.throttling import throttle_check, throttle_hit
 from lms.api import TV_CHECKIN_THROTTLED, tv_throttle_identity
 from lms.models import LessonBundle, LessonPage
 from lms.selectors import (

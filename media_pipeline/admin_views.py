@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from media_pipeline import selectors, services
 from media_pipeline.models import MediaAsset
 from media_pipeline.permissions import user_can_manage_media

@@ -10,9 +10,14 @@ from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from config.accounts import API_AUTH
-from config.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from config.schemas import Error
+from core.accounts import API_AUTH
+from core.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailed,
+    validation_errors_to_contract,
+)
+from core.schemas import Error
 from media_pipeline import selectors, services
 from media_pipeline.models import MediaAsset, UploadSession
 from media_pipeline.permissions import user_can_manage_media
@@ -220,8 +225,6 @@ def create_asset(request):
     try:
         payload = UploadStartIn.model_validate_json(request.body or b"{}")
     except PydanticValidationError as exc:
-        from config.api import validation_errors_to_contract
-
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             raise ValidationFailed(

@@ -5,8 +5,8 @@ imports lms, so lms registers its rule here at start-up."""
 
 from collections.abc import Callable
 
-from config import roles
-from config.roles import user_has_role
+from core import roles
+from core.roles import user_has_role
 
 MEDIA_STAFF_ROLES = (roles.PRESENTERS, roles.TV_STAFF, roles.COACHES, roles.VALIDATORS)
 

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 
-from config.errors import ConflictError, PayloadTooLarge, ValidationFailed
+from core.errors import ConflictError, PayloadTooLarge, ValidationFailed
 from media_pipeline import ffmpeg
 from media_pipeline.models import MediaAsset, Rendition, UploadSession
 from media_pipeline.profiles import BUDGET_TOLERANCE

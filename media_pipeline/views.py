@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from config.accounts import token_authenticate
-from config.errors import AuthenticationRequired
+from core.accounts import token_authenticate
+from core.errors import AuthenticationRequired
 from media_pipeline.models import MediaAsset
 from media_pipeline.permissions import user_can_manage_media, user_can_watch_asset
 from media_pipeline.profiles import PROFILES

@@ -31,7 +31,7 @@ def demo_world() -> dict[str, Any]:
 
     import broadcast.seed
     import cms.seed
-    import config.seed
+    import core.seed
     import lms.seed
     import tramites_bridge.seed
     from broadcast.models import (
@@ -44,7 +44,7 @@ def demo_world() -> dict[str, Any]:
         SlotRule,
     )
     from cms.seed import seed_site_root
-    from config.tasks import worker_heartbeat_record
+    from core.tasks import worker_heartbeat_record
     from lms.models import (
         Certificate,
         LessonBundle,
@@ -66,7 +66,7 @@ def demo_world() -> dict[str, Any]:
     )
 
     seed_site_root()
-    config.seed.seed()
+    core.seed.seed()
     asset = MediaAssetFactory(title="Clase de prueba", status=MediaAsset.Status.READY)
     rendition = RenditionFactory(asset=asset, profile="video_240p")
     tramites_bridge.seed.seed()

@@ -18,8 +18,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.test.testcases import QuietWSGIRequestHandler
 
-from config import roles as R
-from config.accounts import token_create
+from core import roles as R
+from core.accounts import token_create
 from tests.stale_content_types import forget_stale_content_types
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,7 +38,7 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "4"))
 def _token_headers(user) -> dict[str, str]:
     """A fresh bearer token per request: a fuzzed POST /auth/logout revokes the one it was
     sent with, and must not blind the requests after it."""
-    from config.accounts import token_create
+    from core.accounts import token_create
 
     if user is None:
         return {}

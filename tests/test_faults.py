@@ -131,7 +131,7 @@ def test_the_redis_cache_serves_without_redis_and_forgets_what_it_missed(tmp_pat
     import subprocess
     import time
 
-    from config.redis_cache import ReusingRedisCache
+    from core.redis_cache import ReusingRedisCache
 
     if shutil.which("redis-server") is None:
         service_missing("redis-server", "instale el paquete 'redis-server' de Debian")

@@ -516,7 +516,7 @@ def _outcome(response) -> int | str:
 
 
 def _ask(case: Case, role: str, world: dict[str, Any]) -> int | str:
-    from config.accounts import token_create
+    from core.accounts import token_create
 
     ids = world["ids"]
     user = world["users"][role]

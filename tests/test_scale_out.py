@@ -31,7 +31,7 @@ import pytest
 import requests
 from django.test import Client
 
-from config.accounts import token_create
+from core.accounts import token_create
 from lms.models import LessonBundle
 from lms.tests.factories import course_create, lesson_create, student_create, unit_create
 from media_pipeline import ffmpeg

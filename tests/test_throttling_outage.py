@@ -24,7 +24,7 @@ def shared_cache_down(settings):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "config.redis_cache.ReusingRedisCache",
+            "BACKEND": "core.redis_cache.ReusingRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         },
     }

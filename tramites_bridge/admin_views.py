@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from config.errors import DomainError
-from config.roles import BACK_OFFICE, user_has_role
-from config.throttling import client_ip
 from core.csv import csv_response, csv_writer
+from core.errors import DomainError
+from core.roles import BACK_OFFICE, user_has_role
+from core.throttling import client_ip
 from tramites_bridge.forms import submission_data_rows
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,

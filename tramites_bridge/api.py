@@ -8,17 +8,16 @@ from django.utils import timezone
 from ninja import Header, Router
 from ninja.responses import NinjaJSONEncoder
 
-from config.accounts import API_AUTH, token_authenticate
-from config.errors import (
+from core.accounts import API_AUTH, token_authenticate
+from core.errors import (
     AuthenticationRequired,
     NotFoundError,
     PermissionDeniedError,
     ValidationFailed,
 )
-from config.multipart import multipart_preparse
-from config.roles import CABINA_AGENTS, user_has_role
-from config.schemas import Error
-from config.throttling import ThrottleRead, client_ip
+from core.roles import CABINA_AGENTS, user_has_role
+from core.schemas import Error
+from core.throttling import ThrottleRead, client_ip
 from tramites_bridge.caching import (
     HOLIDAYS_KEY,
     holidays_cached,
@@ -151,7 +150,6 @@ def create_submission(
     request: HttpRequest,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
-    multipart_preparse(request)  # a form with a PDF: split in memory, not streamed
     ip = client_ip(request)
     identifier = f"client:{ip}"
     key = (idempotency_key or "").strip()

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import AuthenticationRequired, NotFoundError, ValidationFailed
+from core.errors import AuthenticationRequired, NotFoundError, ValidationFailed
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.models import InboundEvent, Office, OutboxEvent, Status, Submission
 

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from config.errors import DomainError
-from config.roles import CABINA_AGENTS, user_has_role
-from config.throttling import client_ip
 from core.csv import csv_response, csv_writer
+from core.errors import DomainError
+from core.roles import CABINA_AGENTS, user_has_role
+from core.throttling import client_ip
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission
 from tramites_bridge.models import Channel, Status

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.models import Procedure, Submission
 from tramites_bridge.selectors import idempotency_key_state, pending_attachments

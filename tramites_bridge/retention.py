@@ -18,6 +18,7 @@ from django.db.models import DateTimeField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.anonymise import RetentionStep
 from tramites_bridge.models import CLOSED_STATUSES, Attachment, Submission, SubmissionEvent
 from tramites_bridge.tracking import track_cache_key
 
@@ -106,3 +107,20 @@ def _delete_files(storage, names: list[str]) -> None:
             storage.delete(name)
         except Exception:
             logger.exception("Retención: no se pudo borrar el adjunto %s; bórrelo a mano", name)
+
+
+def retention_steps() -> list[RetentionStep]:
+    """What core's retention run anonymises of this app (registered in its AppConfig.ready)."""
+
+    def anonymise(*, cutoff: datetime, dry_run: bool) -> dict[str, int]:
+        result = submissions_anonymise(cutoff=cutoff, dry_run=dry_run)
+        return {"submissions": result.submissions, "attachments": result.attachments}
+
+    return [
+        RetentionStep(
+            name="tramites_bridge.submissions",
+            cutoff_field="tramites_cutoff",
+            cutoff=submissions_retention_cutoff,
+            anonymise=anonymise,
+        )
+    ]

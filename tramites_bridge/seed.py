@@ -481,7 +481,7 @@ def seed_cabinas() -> list[str]:
     from django.contrib.auth.models import Group
     from django.db.models import QuerySet
 
-    from config.roles import CABINA_AGENTS
+    from core.roles import CABINA_AGENTS
     from tramites_bridge.models import (
         AuditEntry,
         Cabina,

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from tramites_bridge.codes import code_generate
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,

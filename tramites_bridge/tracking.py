@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from config.throttling import ThrottleRead
+from core.throttling import ThrottleRead
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.selectors import (
     TrackingResult,
@@ -85,7 +85,7 @@ def _snapshot_for(*, code: str, dni: str, ip: str) -> tuple[dict, bool] | None:
 
 
 def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
-    """The file, or None for any mismatch. Raises config.errors.Throttled (429) while over the
+    """The file, or None for any mismatch. Raises core.errors.Throttled (429) while over the
     limit."""
     found = _snapshot_for(code=code, dni=dni, ip=ip)
     if found is None:

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
-from config.errors import ConflictError, Throttled
-from config.roles import BACK_OFFICE, CABINA_AGENTS, user_has_role
-from config.throttling import client_ip
+from core.errors import ConflictError, Throttled
+from core.roles import BACK_OFFICE, CABINA_AGENTS, user_has_role
+from core.throttling import client_ip
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission

@@ -4,7 +4,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from config.roles import BACK_OFFICE, user_has_role
+from core.roles import BACK_OFFICE, user_has_role
 from tramites_bridge import admin_views
 from tramites_bridge.models import Cabina, Holiday, Office, Procedure
 

@@ -127,7 +127,7 @@ def test_overlapping_rule_is_refused_naming_both(programme):
         valid_from=next_week(0),
         kind="premiere",
     )
-    from config.errors import ConflictError
+    from core.errors import ConflictError
 
     with pytest.raises(ConflictError) as exc:
         services.slot_rule_save(rule=rule)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from broadcast import selectors, services
 from broadcast.models import Airing, CourseBroadcastSettings, Episode
 from broadcast.tests.factories import next_week
-from config.errors import PermissionDeniedError, ValidationFailed
+from core.errors import PermissionDeniedError, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

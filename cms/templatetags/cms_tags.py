@@ -4,7 +4,7 @@ from wagtail.models import Site
 
 from cms.models import SiteSettings
 from cms.selectors import menu_pages
-from config.page_cache import PAGES, SITES, TIMEOUT, tokens
+from core.cache import PAGES, SITES, TIMEOUT, tokens
 
 register = template.Library()
 

@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "config.apps.PlatformConfig",
+    "core.apps.PlatformConfig",
     "cms",
     "broadcast",
     "lms",
@@ -153,7 +153,7 @@ LOGOUT_REDIRECT_URL = "/"
 # reads no session row, and a session survives a cache restart.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
-WAGTAILADMIN_USER_LOGIN_FORM = "config.accounts.ThrottledLoginForm"
+WAGTAILADMIN_USER_LOGIN_FORM = "core.accounts.ThrottledLoginForm"
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
 # --- Throttling: scope -> (failures allowed, window in seconds) ---------------------------------
@@ -210,7 +210,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,
             "querystring_auth": True,
             # Signed URLs of images end up in page fragments kept up to a day in the shared
-            # cache (config.page_cache.TIMEOUT): they must outlive them. Media downloads sign
+            # cache (core.cache.TIMEOUT): they must outlive them. Media downloads sign
             # their own, shorter, URLs (MEDIA_SIGNED_URL_SECONDS).
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 2 * 24 * 3600),
             "file_overwrite": False,
@@ -326,7 +326,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "short", "expires": 120},
     },
     "worker-heartbeat": {
-        "task": "config.worker_heartbeat",
+        "task": "core.worker_heartbeat",
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
         "options": {"queue": "short", "expires": WORKER_HEARTBEAT_SECONDS},
     },
@@ -384,7 +384,7 @@ RETENTION_TRAMITES_DAYS = env_int("RETENTION_TRAMITES_DAYS", 5 * 365)
 # form tell students and coaches.
 RETENTION_STUDENTS_DAYS = env_int("RETENTION_STUDENTS_DAYS", 365)
 CELERY_BEAT_SCHEDULE["retention-anonymise"] = {
-    "task": "config.anonymise_personal_data",
+    "task": "core.anonymise_personal_data",
     "schedule": crontab(day_of_week="sunday", hour=4, minute=0),
     "options": {"queue": "short", "expires": 24 * 3600},
 }

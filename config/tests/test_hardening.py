@@ -143,7 +143,7 @@ def test_uploads_are_stored_outside_the_static_root():
 
 
 def test_error_pages_speak_spanish(client, site_tree, rf):
-    from config.outage import server_error
+    from core.outage import server_error
 
     missing = client.get("/no-existe-esta-pagina/")
     assert missing.status_code == 404

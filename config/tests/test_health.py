@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.models import WorkerHeartbeat
-from config.tasks import worker_heartbeat_record
+from core.models import WorkerHeartbeat
+from core.tasks import worker_heartbeat_record
 from tests.fixtures import LIVE_DB, wait_for
 
 
@@ -40,7 +40,7 @@ def test_healthz_is_503_when_the_worker_never_reported(client):
 @LIVE_DB
 @pytest.mark.worker
 def test_a_running_worker_makes_healthz_green(client, celery_worker_process):
-    from config.tasks import worker_heartbeat_task
+    from core.tasks import worker_heartbeat_task
 
     WorkerHeartbeat.objects.all().delete()
     worker_heartbeat_task.delay()

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("cache_url", "backend"),
     [
         ("db://cache_table", "django.core.cache.backends.db.DatabaseCache"),
-        ("redis://127.0.0.1:6379/3", "config.redis_cache.ReusingRedisCache"),
+        ("redis://127.0.0.1:6379/3", "core.redis_cache.ReusingRedisCache"),
         ("locmem://", "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )
@@ -26,7 +26,7 @@ def test_the_redis_cache_shares_one_client_and_keeps_every_operation():
     """Against a real Redis (TEST_REDIS_URL); it touches only keys under its own random prefix."""
     import uuid
 
-    from config.redis_cache import ReusingRedisCache
+    from core.redis_cache import ReusingRedisCache
     from tests.fixtures import redis_required
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

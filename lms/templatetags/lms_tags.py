@@ -32,6 +32,6 @@ def students_retention_period() -> str:
     """How long a departed student's data is kept, in words (settings.RETENTION_STUDENTS_DAYS)."""
     from django.conf import settings
 
-    from config.retention import retention_period_text
+    from core.retention import retention_period_text
 
     return retention_period_text(settings.RETENTION_STUDENTS_DAYS)

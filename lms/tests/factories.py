@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.models import Site
 
-from config import roles
+from core import roles
 from lms.models import (
     CoursePage,
     Enrollment,

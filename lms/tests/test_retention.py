@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from config.tasks import anonymise_personal_data_task
+from core.tasks import anonymise_personal_data_task
 from lms.models import (
     Enrollment,
     LessonProgress,
@@ -301,7 +301,7 @@ def test_old_student_imports_lose_the_rows_they_quote_and_keep_their_counts(stud
 @LIVE_DB
 @pytest.mark.worker
 def test_the_task_sent_through_the_broker_anonymises_in_the_worker(celery_worker_process):
-    from config.models import RetentionRun
+    from core.models import RetentionRun
 
     course = course_create()
     gone = student_create(dni="40000021", course=course)

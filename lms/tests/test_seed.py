@@ -3,8 +3,8 @@ from django.contrib.auth import authenticate
 from django.db import models
 from wagtail.models import Site, TaskState, WorkflowState
 
-from config.seed import DEMO_PASSWORD
-from config.seed import seed as seed_accounts
+from core.seed import DEMO_PASSWORD
+from core.seed import seed as seed_accounts
 from lms.districts import CAJAMARCA_DISTRICTS
 from lms.models import CoursePage, Enrollment, LessonPage, StudentProfile, UnitPage
 from lms.seed import seed

@@ -237,7 +237,7 @@ def test_the_openapi_schema_documents_the_chunk_protocol(client):
 
 
 def test_upload_service_rejects_a_non_pdf_document():
-    from config.errors import ValidationFailed
+    from core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
         services.asset_create_from_upload(

@@ -107,6 +107,6 @@ def tramites_retention_period() -> str:
     the privacy notice says what the retention run does."""
     from django.conf import settings
 
-    from config.retention import retention_period_text
+    from core.retention import retention_period_text
 
     return retention_period_text(settings.RETENTION_TRAMITES_DAYS)

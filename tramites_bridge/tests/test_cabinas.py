@@ -169,7 +169,7 @@ def _month_of(moment) -> tuple[int, int]:
 
 def test_every_settlement_adds_up_from_the_entries():
     """Recomputes each cabina's monthly settlement from its raw entries (the demo month)."""
-    from config.seed import seed as seed_accounts
+    from core.seed import seed as seed_accounts
     from tramites_bridge.seed import seed_cabinas
 
     seed_accounts()

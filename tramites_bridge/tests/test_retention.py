@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import timezone
 
-from config.models import RetentionRun
+from core.models import RetentionRun
 from tramites_bridge.models import (
     Attachment,
     AuditEntry,

@@ -2,7 +2,7 @@ import pytest
 from wagtail.models import Page
 
 from cms.seed import seed_site_root
-from config.seed import seed as seed_accounts
+from core.seed import seed as seed_accounts
 from tramites_bridge.models import Procedure, Submission
 from tramites_bridge.seed import seed
 

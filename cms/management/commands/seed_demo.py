@@ -7,7 +7,7 @@ from django.db import transaction
 
 # Floor order of ARCHITECTURE.md, bottom first: each app's seed may use what lower ones made.
 SEED_MODULES = [
-    "config.seed",
+    "core.seed",
     "media_pipeline.seed",
     "tramites_bridge.seed",
     "lms.seed",
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 f"{module_name}: {len(created)} nuevos{(': ' + summary) if created else ''}"
             )
         if settings.DEBUG:
-            from config.seed import demo_accounts_table
+            from core.seed import demo_accounts_table
 
             self.stdout.write(
                 self.style.SUCCESS("\nCuentas de demostración (usuario / contraseña):")

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import DomainError
+from core.errors import DomainError
 from media_pipeline import services
 from media_pipeline.models import MediaAsset
 

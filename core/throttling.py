@@ -1,7 +1,7 @@
 """The one throttling helper. It counts what the caller tells it to count (attempts or
 failures) in the shared cache, so every web process and worker agrees. It never fails open:
 while the shared cache (Redis) is unreachable it counts in the database cache, and when that
-fails too the attempt is refused with a 503 (config.errors.CountersUnavailable).
+fails too the attempt is refused with a 503 (core.errors.CountersUnavailable).
 
 Each event is counted twice: under client IP + identifier, and under the identifier alone with a
 limit THROTTLE_IDENTIFIER_FACTOR times higher. The municipal Wi-Fi puts many people behind one
@@ -18,9 +18,9 @@ from django.core.cache import cache, caches
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
-from config.errors import CountersUnavailable, Throttled
-from config.outage import RETRY_AFTER_SECONDS
-from config.redis_cache import UNREACHABLE
+from core.errors import CountersUnavailable, Throttled
+from core.outage import RETRY_AFTER_SECONDS
+from core.redis_cache import UNREACHABLE
 
 # The cache alias that counts while the default one (Redis) is unreachable: the database's.
 FALLBACK_ALIAS = "throttle_fallback"

@@ -15,9 +15,9 @@ from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
-from config.errors import AuthenticationRequired, Throttled
-from config.models import ApiToken
-from config.throttling import client_ip, throttle_check, throttle_hit, throttle_reset
+from core.errors import AuthenticationRequired, Throttled
+from core.models import ApiToken
+from core.throttling import client_ip, throttle_check, throttle_hit, throttle_reset
 
 LOGIN_SCOPE = "login"
 THROTTLED_LOGIN = (

@@ -3,9 +3,9 @@ from datetime import datetime
 from django.contrib.auth import logout as auth_logout
 from ninja import Field, Router, Schema, Status
 
-from config.accounts import API_AUTH, token_issue, token_revoke
-from config.roles import ROLES
-from config.schemas import Error
+from core.accounts import API_AUTH, token_issue, token_revoke
+from core.roles import ROLES
+from core.schemas import Error
 
 router = Router(tags=["autenticación"])
 

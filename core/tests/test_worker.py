@@ -4,8 +4,8 @@ CI's second pass)."""
 import pytest
 from django.db import transaction
 
-from config.models import WorkerHeartbeat
-from config.tasks import worker_heartbeat_task
+from core.models import WorkerHeartbeat
+from core.tasks import worker_heartbeat_task
 from tests.fixtures import LIVE_DB, wait_for
 
 pytestmark = [LIVE_DB, pytest.mark.worker]

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from config.anonymise import personal_data_anonymise
-from config.retention import retention_period_text
+from core.anonymise import personal_data_anonymise
+from core.retention import retention_period_text
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from config import roles
+from core import roles
 
 DEMO_PASSWORD = "pasoapaso2026"
 

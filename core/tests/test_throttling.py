@@ -1,4 +1,4 @@
-"""config.throttling on both kinds of cache: Redis, where the counting is Redis's own (one round
+"""core.throttling on both kinds of cache: Redis, where the counting is Redis's own (one round
 trip, no lost counts), and the local memory cache, where counters are read and written back."""
 
 import os
@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django.test import override_settings
 
-from config.errors import Throttled
-from config.throttling import ThrottleRead, throttle_check, throttle_hit, throttle_reset
+from core.errors import Throttled
+from core.throttling import ThrottleRead, throttle_check, throttle_hit, throttle_reset
 from tests.fixtures import redis_required
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -18,7 +18,7 @@ RATES = {"test": (5, 60)}
 
 CACHES = {
     "redis": {
-        "BACKEND": "config.redis_cache.ReusingRedisCache",
+        "BACKEND": "core.redis_cache.ReusingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"throttling-test-{uuid.uuid4().hex}",
     },
@@ -146,7 +146,7 @@ def test_a_failure_counted_after_redis_went_down_is_counted_in_the_database(sett
     settings.CACHES = {**settings.CACHES, "default": CACHES["redis"]}
     read = ThrottleRead(scope="test", ip="10.0.0.1", identifiers=["41234567"])
     assert read.counts == {}
-    dead = {"BACKEND": "config.redis_cache.ReusingRedisCache"}
+    dead = {"BACKEND": "core.redis_cache.ReusingRedisCache"}
     dead["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"
     settings.CACHES = {**settings.CACHES, "default": dead}
     read.hit()

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from config.roles import ADMIN_ACCESS, ROLES
+from core.roles import ADMIN_ACCESS, ROLES
 from tests.fixtures import ROLE_GROUPS
 
 ADMIN_ROLES = {"presenter", "tv_staff", "coach", "validator", "back_office", "superuser"}

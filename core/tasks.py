@@ -3,7 +3,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from config.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 
 
 def worker_heartbeat_record(*, name: str = "worker", hostname: str = "") -> WorkerHeartbeat:
@@ -14,16 +14,16 @@ def worker_heartbeat_record(*, name: str = "worker", hostname: str = "") -> Work
     return beat
 
 
-@shared_task(name="config.worker_heartbeat", queue="short", ignore_result=True)
+@shared_task(name="core.worker_heartbeat", queue="short", ignore_result=True)
 def worker_heartbeat_task(name: str = "worker") -> None:
     """Proves a worker is consuming the queue: beat sends it every WORKER_HEARTBEAT_SECONDS."""
     worker_heartbeat_record(name=name, hostname=worker_heartbeat_task.request.hostname or "")
 
 
-@shared_task(name="config.anonymise_personal_data", queue="short", acks_late=True)
+@shared_task(name="core.anonymise_personal_data", queue="short", acks_late=True)
 def anonymise_personal_data_task() -> dict:
     """Weekly (beat): the same run as manage.py anonimizar_datos; a repeat finds nothing."""
-    from config.anonymise import personal_data_anonymise
+    from core.anonymise import personal_data_anonymise
 
     result = personal_data_anonymise()
     return {

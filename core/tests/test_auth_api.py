@@ -42,7 +42,7 @@ def test_token_is_issued_used_and_revoked(client, make_user):
 
 
 def test_tokens_are_stored_hashed(client, make_user):
-    from config.models import ApiToken
+    from core.models import ApiToken
 
     make_user("student", username="70000001")
     token = post_json(
