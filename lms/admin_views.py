@@ -24,6 +24,7 @@ from lms.selectors import (
     enrollments_for_staff,
     follow_up_students,
     progress_csv_rows,
+    student_current_for_staff,
     student_for_staff,
     students_search,
     tracking_courses,
@@ -234,6 +235,9 @@ def password_reset(request: HttpRequest, student_id: int) -> HttpResponse:
             {"student": student, "refused": refused},
             status=409,
         )
+    if not student_current_for_staff(user=request.user, student=student):
+        # left the coach's courses (or moved to someone else's): no longer theirs to hand a card
+        raise Http404("Ese estudiante ya no está en sus cursos.")
     if request.method == "GET":
         return TemplateResponse(request, "lms/admin/password_reset.html", {"student": student})
     password = student_password_reset(student=student)

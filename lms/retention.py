@@ -27,6 +27,7 @@ from core.anonymise import RetentionStep
 from core.errors import ConflictError
 from core.models import ApiToken
 from lms.models import Enrollment, StudentImportJob, StudentProfile
+from lms.services import lesson_stats_membership_change
 
 ANONYMOUS_FIRST_NAMES = "Estudiante"
 ANONYMOUS_LAST_NAMES = "anonimizado"
@@ -126,8 +127,9 @@ def import_jobs_scrub(*, cutoff: datetime, dry_run: bool = False) -> int:
 def enrollment_mark_left(
     *, enrollment: Enrollment, left_at: datetime | None = None, undo: bool = False
 ) -> Enrollment:
-    """Records that the student left this course (or, with undo, that they came back). A student
-    already anonymised cannot come back: their account is gone."""
+    """Records that the student left this course (or, with undo, that they came back), and takes
+    them out of (or back into) the course's counters. A student already anonymised cannot come
+    back: their account is gone."""
     with transaction.atomic():
         locked = (
             Enrollment.objects.select_for_update(of=("self", "student"))
@@ -140,8 +142,13 @@ def enrollment_mark_left(
                 "estudiante nuevo.",
                 code="student_anonymised",
             )
+        was_in_course = locked.left_at is None
         locked.left_at = None if undo else (left_at or timezone.now())
         locked.save(update_fields=["left_at"])
+        if was_in_course != (locked.left_at is None):
+            lesson_stats_membership_change(
+                student=locked.student, course_id=locked.course_id, joined=not was_in_course
+            )
     return locked
 
 

@@ -357,20 +357,53 @@ def coach_course_ids(*, user) -> list[int] | None:
     return cached
 
 
+def current_enrollments(*, course_ids: list[int] | None = None):
+    """The enrolments that make a student one of a course's students today: those not ended.
+    A student who left a course (left_at) or was moved to another one (their enrolment here
+    ended, or is gone) is no longer among its students, whatever progress they left in its
+    lessons. Every list, chart, follow-up list and export of a course's students reads them
+    from here. None: in any course."""
+    qs = Enrollment.objects.filter(left_at__isnull=True)
+    return qs if course_ids is None else qs.filter(course_id__in=course_ids)
+
+
+def currently_enrolled(*, course_ids: list[int], student: str = "pk") -> Exists:
+    """A filter for any queryset whose rows lead to a student: `student` is the path from the
+    queried model to the StudentProfile id ("pk" on StudentProfile itself, "student_id" on a
+    progress row). True where that student is currently enrolled in one of `course_ids`.
+    Exists, not a join, so a student in two of the courses is one row."""
+    return Exists(current_enrollments(course_ids=course_ids).filter(student=OuterRef(student)))
+
+
 def students_in_courses(qs, *, course_ids: list[int] | None):
-    """Narrows a StudentProfile queryset to students enrolled in any of the courses (None: no
-    narrowing). Exists, not a join, so a student in two of the courses is listed once."""
+    """Narrows a StudentProfile queryset to students currently enrolled in any of the courses
+    (None: no narrowing)."""
     if course_ids is None:
         return qs
-    return qs.filter(
-        Exists(Enrollment.objects.filter(student=OuterRef("pk"), course_id__in=course_ids))
-    )
+    return qs.filter(currently_enrolled(course_ids=course_ids))
 
 
 def student_for_staff(*, user, student_id: int) -> StudentProfile | None:
-    """The student if `user` may see them (enrolled in a course they coach), else None."""
+    """The student if `user` holds their record: an enrolment in a course they coach, ended or
+    not (the departure page shows, and undoes, a departure just recorded). What the coach may
+    do with a student who is no longer in their courses is narrower: see
+    student_current_for_staff."""
     qs = StudentProfile.objects.select_related("user").filter(pk=student_id)
-    return students_in_courses(qs, course_ids=coach_course_ids(user=user)).first()
+    course_ids = coach_course_ids(user=user)
+    if course_ids is None:
+        return qs.first()
+    return qs.filter(
+        Exists(Enrollment.objects.filter(student=OuterRef("pk"), course_id__in=course_ids))
+    ).first()
+
+
+def student_current_for_staff(*, user, student: StudentProfile) -> bool:
+    """Whether the student is currently enrolled in a course `user` may see (always for those
+    who see every course)."""
+    course_ids = coach_course_ids(user=user)
+    if course_ids is None:
+        return True
+    return current_enrollments(course_ids=course_ids).filter(student=student).exists()
 
 
 def enrollments_for_staff(*, user, student: StudentProfile):
@@ -560,14 +593,20 @@ def tracking_courses(*, course_ids: list[int] | None = None) -> list[CoursePage]
     return list(qs)
 
 
+def district_sizes_key(*, course_id: int) -> str:
+    """The cache key of course_district_sizes (a departure forgets it: lms.services)."""
+    return f"lms:district-sizes:{course_id}"
+
+
 def course_district_sizes(*, course: CoursePage) -> dict[str, int]:
-    """Enrolled students per district. Enrolment changes rarely (imports), so the count is cached
-    for a few minutes: the dashboard's cost does not follow the number of students."""
-    key = f"lms:district-sizes:{course.pk}"
+    """Students currently enrolled, per district. Enrolment changes rarely (imports), so the
+    count is cached for a few minutes: the dashboard's cost does not follow the number of
+    students. A departure recorded, or undone, forgets it at once."""
+    key = district_sizes_key(course_id=course.pk)
     sizes = cache.get(key)
     if sizes is None:
         sizes = dict(
-            Enrollment.objects.filter(course=course)
+            current_enrollments(course_ids=[course.pk])
             .values_list("student__district")
             .annotate(n=Count("id"))
             .values_list("student__district", "n")
@@ -637,20 +676,20 @@ def tracking_dashboard(*, course: CoursePage) -> dict:
 
 
 def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
-    """Enrolled students with no activity for FOLLOW_UP_DAYS days or more (never active first,
-    then the longest silent; those who left the course are not followed up), one page at a
-    time. The silent ones are read in the order of the last-activity index and the read stops
-    at the page, so its cost does not follow the number of students."""
+    """Students currently enrolled with no activity for FOLLOW_UP_DAYS days or more (never
+    active first, then the longest silent; those who left or were moved to another course are
+    not followed up), one page at a time. The silent ones are read in the order of the
+    last-activity index and the read stops at the page, so its cost does not follow the number
+    of students."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=FOLLOW_UP_DAYS)
     fields = ("id", "dni", "first_names", "last_names", "district", "zone", "phone")
     page = max(1, page)
     start = (page - 1) * FOLLOW_UP_PAGE
     wanted = FOLLOW_UP_PAGE + 1
+    in_course = currently_enrolled(course_ids=[course.pk])
     never = list(
-        StudentProfile.objects.filter(
-            enrollments__course=course, enrollments__left_at__isnull=True, activity__isnull=True
-        )
+        StudentProfile.objects.filter(in_course, activity__isnull=True)
         .only(*fields)
         .order_by("last_names", "first_names", "pk")[start : start + wanted]
     )
@@ -661,18 +700,12 @@ def follow_up_students(*, course: CoursePage, now=None, page: int = 1) -> dict:
         if start:
             skip = max(
                 0,
-                start
-                - StudentProfile.objects.filter(
-                    enrollments__course=course,
-                    enrollments__left_at__isnull=True,
-                    activity__isnull=True,
-                ).count(),
+                start - StudentProfile.objects.filter(in_course, activity__isnull=True).count(),
             )
         silent = list(
             StudentActivity.objects.filter(
+                currently_enrolled(course_ids=[course.pk], student="student_id"),
                 last_activity_at__lt=cutoff,
-                student__enrollments__course=course,
-                student__enrollments__left_at__isnull=True,
             )
             .select_related("student")
             .only(*(f"student__{f}" for f in fields), "last_activity_at")
@@ -697,14 +730,19 @@ PROGRESS_CSV_COLUMNS = [
 
 
 def progress_csv_rows(*, course: CoursePage):
-    """Every summary of the course as CSV rows (streamed, in chunks)."""
+    """The summaries of the course's current students as CSV rows (streamed, in chunks): a
+    student who left the course or was moved to another keeps their progress rows in its
+    lessons, but is not one of its students any more."""
     states = dict(LessonProgress.State.choices)
 
     def when(value) -> str:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
     qs = (
-        LessonProgress.objects.filter(lesson__course=course)
+        LessonProgress.objects.filter(
+            currently_enrolled(course_ids=[course.pk], student="student_id"),
+            lesson__course=course,
+        )
         .order_by(
             "student__last_names", "student__first_names", "student_id", "lesson__episode_number"
         )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -47,6 +48,7 @@ from lms.models import (
     StudentImportJob,
     StudentProfile,
 )
+from lms.selectors import current_enrollments, district_sizes_key
 from lms.students import RowError, StudentRow, students_csv_parse
 
 logger = logging.getLogger(__name__)
@@ -293,9 +295,15 @@ def students_import(
                 [Enrollment(student_id=profile_ids[r.dni], course=course) for r in plan.to_enroll]
             )
             if plan.rejoin:
-                Enrollment.objects.filter(course=course, student__dni__in=plan.rejoin).update(
-                    left_at=None
+                # locked first, as progress_events_record locks them: back in the counters too
+                returning = list(
+                    StudentProfile.objects.select_for_update()
+                    .filter(dni__in=plan.rejoin)
+                    .order_by("pk")
                 )
+                Enrollment.objects.filter(course=course, student__in=returning).update(left_at=None)
+                for back in returning:
+                    lesson_stats_membership_change(student=back, course_id=course.pk, joined=True)
             result.created = [
                 {
                     "dni": row.dni,
@@ -1000,9 +1008,20 @@ def progress_events_record(
                     "last_activity_at",
                 ],
             )
+        # a student who left a lesson's course keeps their progress, but the course's counters
+        # count its current students only
+        in_course = set(
+            current_enrollments(course_ids=list({lesson.course_id for lesson in lessons.values()}))
+            .filter(student=student)
+            .values_list("course_id", flat=True)
+        )
         _stats_apply(
             student=student,
-            changes={lid: (before[lid], _flags(p)) for lid, p in summaries.items()},
+            changes={
+                lid: (before[lid], _flags(p))
+                for lid, p in summaries.items()
+                if lessons[lid].course_id in in_course
+            },
         )
         last = max(p.last_activity_at for p in summaries.values() if p.last_activity_at)
         activity, created = StudentActivity.objects.get_or_create(
@@ -1021,17 +1040,23 @@ def progress_events_record(
 
 def _stats_apply(*, student: StudentProfile, changes: dict[int, tuple[dict, dict]]) -> None:
     """Adds each flag a summary gained to its lesson's counters: the whole course ("") and the
-    student's district. A summary never loses a flag, so counters only grow. Lessons that
-    gained the same flags share one UPDATE, so a batch costs a few queries, not a few per
-    lesson."""
+    student's district. A summary never loses a flag, so counters only grow while the student
+    stays in the course (lesson_stats_membership_change takes them out when they leave)."""
     gained: dict[tuple[str, ...], list[int]] = {}
     for lesson_id, (old, new) in changes.items():
         names = tuple(name for name in _STAT_FLAGS if new[name] and not old[name])
         if names:
             gained.setdefault(names, []).append(lesson_id)
+    _stats_add(district=student.district, gained=gained, step=1)
+
+
+def _stats_add(*, district: str, gained: dict[tuple[str, ...], list[int]], step: int) -> None:
+    """Adds `step` (1 or -1) to the named counters of the lessons, for the whole course ("")
+    and the district. Lessons with the same flags share one UPDATE, so a batch costs a few
+    queries, not a few per lesson."""
     if not gained:
         return
-    districts = ["", student.district] if student.district else [""]
+    districts = ["", district] if district else [""]
     touched = sorted({lesson_id for ids in gained.values() for lesson_id in ids})
     LessonStats.objects.bulk_create(
         [LessonStats(lesson_id=lid, district=d) for lid in touched for d in districts],
@@ -1046,8 +1071,26 @@ def _stats_apply(*, student: StudentProfile, changes: dict[int, tuple[dict, dict
     )
     for names, ids in sorted(gained.items()):
         LessonStats.objects.filter(lesson_id__in=ids, district__in=districts).update(
-            **{name: F(name) + 1 for name in names}
+            **{name: F(name) + step for name in names}
         )
+
+
+def lesson_stats_membership_change(
+    *, student: StudentProfile, course_id: int, joined: bool
+) -> None:
+    """The coaches' counters count the students currently in the course
+    (lms.selectors.current_enrollments): a student who leaves it, or is moved out of it, takes
+    their summaries in its lessons out of them; one who comes back (`joined`) brings them back.
+    Precondition: the caller holds the student's row lock in its transaction, as
+    progress_events_record does, so no batch of progress falls between the two."""
+    gained: dict[tuple[str, ...], list[int]] = {}
+    for progress in LessonProgress.objects.filter(student=student, lesson__course_id=course_id):
+        names = tuple(name for name, on in _flags(progress).items() if on)
+        if names:
+            gained.setdefault(names, []).append(progress.lesson_id)
+    _stats_add(district=student.district, gained=gained, step=1 if joined else -1)
+    key = district_sizes_key(course_id=course_id)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def course_completion_check(

@@ -65,6 +65,36 @@ def test_a_student_who_left_and_is_imported_again_is_back_in_the_course(course):
     assert Enrollment.objects.filter(course=course).count() == 3
 
 
+def test_a_student_imported_back_into_the_course_counts_again_in_its_charts(course, unit):
+    import uuid
+
+    from django.utils import timezone
+
+    from lms.retention import enrollment_mark_left
+    from lms.selectors import tracking_dashboard
+    from lms.services import ProgressEventIn, progress_events_record
+    from lms.tests.factories import lesson_create
+
+    lesson = lesson_create(unit=unit, episode=1, code="UNO01")
+    assert _import(course, VALID).ok
+    segundo = StudentProfile.objects.get(dni="41000002")
+    watched = ProgressEventIn(
+        id=uuid.uuid4(),
+        lesson=lesson.pk,
+        type="position",
+        at=timezone.now(),
+        position_seconds=90.0,
+        duration_seconds=100.0,
+    )
+    progress_events_record(student=segundo, events=[watched])
+    enrollment_mark_left(enrollment=Enrollment.objects.get(student=segundo, course=course))
+    (row,) = tracking_dashboard(course=course)["lesson_rows"]
+    assert (row.started, row.completed) == (0, 0)
+    assert _import(course, VALID).ok
+    (row,) = tracking_dashboard(course=course)["lesson_rows"]
+    assert (row.started, row.completed) == (1, 1)
+
+
 def test_a_known_student_is_updated_and_enrolled_without_a_new_password(course):
     known = student_create(dni="41000002", first_names="Segundo", last_names="Huamán")
     password_before = known.user.password

@@ -192,3 +192,34 @@ def test_the_view_query_count_is_constant_in_lessons_and_students(course, unit, 
     after = _view_queries(client)
     assert before == after
     assert after <= 20
+
+
+def test_counters_kept_before_departures_were_counted_are_recounted_once(course, unit):
+    """Counters from before they followed departures still held the students who had left: the
+    migration recounts them from the summaries of the students currently enrolled."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from lms.models import Enrollment
+    from lms.selectors import tracking_dashboard
+
+    recount_migration = import_module("lms.migrations.0009_lesson_stats_count_current_students")
+    lesson = lesson_create(unit=unit, episode=1, code="UNO01")
+    stays = student_create(dni="45560001", course=course, district="Jesús")
+    gone = student_create(dni="45560002", course=course, district="Namora")
+    for student in (stays, gone):
+        progress_events_record(student=student, events=[event(lesson, position_seconds=90.0)])
+    # a departure written as it was before: the counters did not follow it
+    Enrollment.objects.filter(student=gone).update(left_at=timezone.now())
+    assert stored_counts()[(lesson.pk, "")]["completed"] == 2
+
+    recount_migration.lesson_stats_recount(apps, None)
+
+    counts = stored_counts()
+    assert counts[(lesson.pk, "")] == {
+        "started": 1, "web": 1, "downloaded": 0, "tv": 0, "completed": 1
+    }  # fmt: skip
+    assert (lesson.pk, "Namora") not in counts
+    (row,) = tracking_dashboard(course=course)["lesson_rows"]
+    assert (row.started, row.completed) == (1, 1)
