@@ -315,6 +315,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 # /healthz calls the worker stale after this many seconds without a heartbeat.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+# A request to /healthz sending this in X-Health-Token sees each part's details, as staff do;
+# empty (the default): no token does, and anonymous callers see only "ok" or "fallo".
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 CELERY_BEAT_SCHEDULE = {
     # lms: student imports whose worker died, lesson bundles never built
     "lms-sweep": {
