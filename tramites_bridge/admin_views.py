@@ -24,6 +24,7 @@ from tramites_bridge.models import (
     Status,
 )
 from tramites_bridge.selectors import (
+    MonthError,
     month_from_query,
     submission_for_back_office,
     submission_is_overdue,
@@ -218,7 +219,11 @@ def settlements_view(request: HttpRequest) -> HttpResponse:
 
     from tramites_bridge.selectors import settlements_for_month
 
-    year, month = month_from_query(request.GET.get("mes"))
+    try:
+        year, month = month_from_query(request.GET.get("mes"))
+    except MonthError as exc:
+        context = {"header_title": "Liquidaciones de cabinas", "message": str(exc)}
+        return render(request, "tramites_bridge/admin/bad_month.html", context, status=422)
     rows = settlements_for_month(year=year, month=month)
     if request.GET.get("formato") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
