@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import DomainError
 from config.roles import BACK_OFFICE, user_has_role
 from config.throttling import client_ip
+from core.downloads import sends_as_attachment
 from tramites_bridge.forms import submission_data_rows
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,
@@ -203,7 +204,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     attachment_record_view(attachment=attachment, actor_id=request.user.pk, ip=client_ip(request))
     response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=request.GET.get("ver") != "1",
+        as_attachment=sends_as_attachment(
+            attachment.content_type, inline_requested=request.GET.get("ver") == "1"
+        ),
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )

@@ -1,0 +1,1 @@
+"""The mechanisms every app shares, one copy each. Imports no app of ours."""
