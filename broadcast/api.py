@@ -22,7 +22,7 @@ from broadcast.schemas import (
     NowOut,
 )
 from core.accounts import API_AUTH
-from core.errors import DomainError, NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from core.roles import PRESENTERS, TV_STAFF, user_has_role
 from core.schemas import Error
 
@@ -81,7 +81,9 @@ def _window(raw_from, raw_to):
     try:
         return selectors.parse_window(raw_from, raw_to)
     except selectors.WindowError as exc:
-        raise DomainError(str(exc), code="bad_window") from exc
+        raise ValidationFailed(
+            str(exc), errors=[{"field": exc.field, "message": str(exc)}]
+        ) from exc
 
 
 @router.get("/channels", response=list[ChannelOut], auth=None, summary="Canales")
@@ -98,7 +100,7 @@ class AiringFilter(Schema):
 
 
 @router.get(
-    "/airings", response={200: AiringPage, 400: Error, 404: Error}, auth=None, summary="Emisiones"
+    "/airings", response={200: AiringPage, 404: Error, 422: Error}, auth=None, summary="Emisiones"
 )
 def list_airings(request, filters: Query[AiringFilter]):
     start, end = _window(filters.from_, filters.to)

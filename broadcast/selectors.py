@@ -46,31 +46,46 @@ def local_day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
+WINDOW_YEARS = (2000, 2100)
+
+
 class WindowError(ValueError):
-    """A ?from/?to window that cannot be served; the message is Spanish."""
+    """A ?from/?to window that cannot be served; the message is Spanish, `field` the parameter
+    at fault."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def parse_window(raw_from: str | None, raw_to: str | None, *, today: date | None = None):
     """(start, end) aware datetimes from ?from=YYYY-MM-DD&to=YYYY-MM-DD (both Lima dates, `to`
-    inclusive). Default: 4 weeks back to 26 weeks ahead; at most 2 years."""
+    inclusive, years 2000-2100). Default: 4 weeks back to 26 weeks ahead; at most 2 years."""
     today = today or local_now().date()
 
     def parse(raw: str | None, name: str, default: date) -> date:
         if raw in (None, ""):
             return default
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError as exc:
             raise WindowError(
-                f"El parámetro «{name}» debe ser una fecha con formato AAAA-MM-DD."
+                f"El parámetro «{name}» debe ser una fecha con formato AAAA-MM-DD.", field=name
             ) from exc
+        if not WINDOW_YEARS[0] <= day.year <= WINDOW_YEARS[1]:
+            raise WindowError(
+                f"El parámetro «{name}» debe ser una fecha entre los años {WINDOW_YEARS[0]} "
+                f"y {WINDOW_YEARS[1]}.",
+                field=name,
+            )
+        return day
 
     first = parse(raw_from, "from", today - timedelta(days=DEFAULT_BACK_DAYS))
     last = parse(raw_to, "to", today + timedelta(weeks=DEFAULT_AHEAD_WEEKS))
     if last < first:
-        raise WindowError("La fecha «to» debe ser igual o posterior a «from».")
+        raise WindowError("La fecha «to» debe ser igual o posterior a «from».", field="to")
     if (last - first).days > MAX_WINDOW_DAYS:
-        raise WindowError("El periodo pedido es demasiado largo: como máximo 2 años.")
+        raise WindowError("El periodo pedido es demasiado largo: como máximo 2 años.", field="to")
     return local_day_start(first), local_day_start(last + timedelta(days=1))
 
 

@@ -2,9 +2,9 @@
 
 Anyone who can upload (a citizen's attachment, an editor's image) could otherwise upload an
 .html or .svg file with a script in it and send its /media/ link to a victim: the browser would
-run it with this site's cookies. So only raster images, audio and video are shown inline; every
-other file is a download, the browser may not guess another type, and the response carries a
-sandboxing policy of its own. Production puts media behind the web server or S3 instead.
+run it with this site's cookies. So it is sent as every file is (core.downloads): only raster
+images, audio and video inline, the rest a download, with the file policy and nosniff.
+Production puts media behind the web server or S3 instead.
 """
 
 from pathlib import PurePosixPath
@@ -15,23 +15,14 @@ from django.urls import URLPattern, re_path
 from django.utils.http import content_disposition_header
 from django.views.static import serve
 
-INLINE_PREFIXES = ("image/", "audio/", "video/")
-# Images that are documents: an SVG may carry scripts, so it is downloaded like any other.
-NEVER_INLINE = {"image/svg+xml"}
-SANDBOX_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
-
-
-def shows_inline(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip().lower()
-    return kind.startswith(INLINE_PREFIXES) and kind not in NEVER_INLINE
+from core.downloads import secure_file_response, sends_as_attachment
 
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_POLICY
+    response = secure_file_response(serve(request, path, document_root=settings.MEDIA_ROOT))
     # A 304 has no type of its own; the browser keeps the headers of the 200 it revalidates.
-    if response.status_code == 200 and not shows_inline(response.get("Content-Type", "")):
+    content_type = response.get("Content-Type", "")
+    if response.status_code == 200 and sends_as_attachment(content_type, inline_requested=True):
         response["Content-Type"] = "application/octet-stream"
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=PurePosixPath(path).name or "archivo"

@@ -1,1 +1,1 @@
-"""Mechanisms every app shares, one copy each. Imports no app of ours."""
+"""The mechanisms every app shares, one copy each. Imports no app of ours."""

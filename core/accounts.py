@@ -12,7 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from core.errors import AuthenticationRequired, Throttled
@@ -127,6 +127,21 @@ class BearerToken(HttpBearer):
         return user
 
 
+class LoggedInSession(SessionAuth):
+    """The site's own pages: the logged-in session, with its CSRF check on writes.
+
+    Only a request that is logged in and sent no bearer token is judged by it. Otherwise a
+    client holding a revoked or expired token (or none) met the CSRF check meant for sessions
+    and got a 403, when what it lacks is a valid credential: a 401."""
+
+    def __call__(self, request: HttpRequest):
+        sent_bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+        if sent_bearer or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 bearer_auth = BearerToken()
+session_auth = LoggedInSession()
 # Apps send a bearer token; the site's own pages use the session (with its CSRF check).
-API_AUTH = [bearer_auth, django_auth]
+API_AUTH = [bearer_auth, session_auth]

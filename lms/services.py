@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -753,6 +754,9 @@ def lesson_bundles_missing_queue() -> list[int]:
 DOWNLOAD_EVENT_NAMESPACE = uuid.UUID("6d1f2a4e-3c55-4f7b-9a52-0e8f6f1b7c21")
 MAX_WATCHED_DELTA_SECONDS = 120.0  # a client reports every few seconds; more is not credible
 CLOCK_SKEW = timedelta(minutes=10)
+# No course of the programme can be older (Lima's new year 2000): the floor for a course never
+# published through Wagtail (created by a script), which has no first_published_at.
+EARLIEST_EVENT_AT = datetime(2000, 1, 1, tzinfo=ZoneInfo("America/Lima"))
 
 
 @dataclass
@@ -824,6 +828,18 @@ def _event_invalid(
     )
 
 
+def _event_before_course(at: datetime, course: CoursePage) -> str:
+    """Why `at` cannot be the date of an event of the course ("" when it can): nothing happens
+    in a course before it was first published."""
+    if at < EARLIEST_EVENT_AT:
+        return "la fecha es de antes del año 2000."
+    opened = course.first_published_at
+    if opened is not None and at < opened:
+        day = timezone.localtime(opened).strftime("%d/%m/%Y")
+        return f"la fecha es de antes de que existiera el curso (publicado el {day})."
+    return ""
+
+
 def progress_events_record(
     *, student: StudentProfile, events: list[ProgressEventIn], now=None
 ) -> ProgressOutcome:
@@ -858,6 +874,9 @@ def progress_events_record(
             )
         if event.at > now + CLOCK_SKEW:
             raise _event_invalid(i, "at", "la fecha está en el futuro.")
+        date_error = _event_before_course(event.at, lessons[event.lesson].course)
+        if date_error:
+            raise _event_invalid(i, "at", date_error)
         if (
             event.type == "download"
             and event.rendition is not None

@@ -33,6 +33,7 @@ from django.http import (
 )
 from django.utils.http import content_disposition_header, http_date
 
+from core.downloads import secure_file_response, sends_as_attachment
 from media_pipeline.stored_files import stored_range, stored_stat
 
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
@@ -89,11 +90,14 @@ def serve_stored_file(
 ) -> HttpResponseBase:
     """Serves `file` (a FieldFile, or a name in the default storage) as `filename`.
 
+    `as_attachment=False` asks for inline, granted only to audio, video and images
+    (core.downloads); every response carries the file policy and nosniff.
     The caller has already checked who may download it. `etag` may be a content hash the caller
     knows (a rendition's sha256); otherwise one is derived from the name, size and mtime.
     Raises Http404 when the stored file is missing."""
     storage, name = _storage_and_name(file)
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    as_attachment = sends_as_attachment(content_type, inline_requested=not as_attachment)
     disposition = content_disposition_header(as_attachment, filename)
     mode = getattr(settings, "MEDIA_SERVE_MODE", "direct")
 
@@ -125,7 +129,7 @@ def serve_stored_file(
         response["ETag"] = quoted_etag
         response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
+        secure_file_response(response)
         if modified is not None:
             response["Last-Modified"] = http_date(modified.timestamp())
         return response

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.csv import csv_response, csv_writer
+from core.downloads import sends_as_attachment
 from core.errors import DomainError
 from core.roles import BACK_OFFICE, user_has_role
 from core.throttling import client_ip
@@ -25,6 +26,7 @@ from tramites_bridge.models import (
     Status,
 )
 from tramites_bridge.selectors import (
+    MonthError,
     month_from_query,
     submission_for_back_office,
     submission_is_overdue,
@@ -203,7 +205,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     attachment_record_view(attachment=attachment, actor_id=request.user.pk, ip=client_ip(request))
     response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=request.GET.get("ver") != "1",
+        as_attachment=sends_as_attachment(
+            attachment.content_type, inline_requested=request.GET.get("ver") == "1"
+        ),
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
@@ -217,7 +221,11 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 def settlements_view(request: HttpRequest) -> HttpResponse:
     from tramites_bridge.selectors import cents, settlements_for_month
 
-    year, month = month_from_query(request.GET.get("mes"))
+    try:
+        year, month = month_from_query(request.GET.get("mes"))
+    except MonthError as exc:
+        context = {"header_title": "Liquidaciones de cabinas", "message": str(exc)}
+        return render(request, "tramites_bridge/admin/bad_month.html", context, status=422)
     rows = settlements_for_month(year=year, month=month)
     if request.GET.get("formato") == "csv":
         response = csv_response(filename=f"liquidaciones-{year}-{month:02d}.csv")

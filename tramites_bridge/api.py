@@ -27,11 +27,13 @@ from tramites_bridge.caching import (
 from tramites_bridge.intake import form_errors_to_contract, intake_submission
 from tramites_bridge.models import Channel, Procedure, Submission
 from tramites_bridge.selectors import (
+    MonthError,
     TrackingResult,
     agent_cabina,
     cabina_ledger,
     cabina_settlement,
     cabina_submissions,
+    month_checked,
     procedure_by_code,
     procedures_active,
 )
@@ -335,14 +337,19 @@ def list_cabina_submissions(request: HttpRequest, status: str = ""):
     response={200: CabinaLedgerOut, 401: Error, 403: Error, 422: Error},
     summary="Cuenta de la cabina del agente y su liquidación del mes",
 )
-def get_cabina_ledger(request: HttpRequest, year: int = 0, month: int = 0):
+def get_cabina_ledger(request: HttpRequest, year: int | None = None, month: int | None = None):
     from django.utils import timezone
 
     cabina = _require_cabina(request)
     today = timezone.localdate()
-    year, month = year or today.year, month or today.month
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise ValidationFailed(errors=[{"field": "month", "message": "Mes no válido."}])
+    year = today.year if year is None else year
+    month = today.month if month is None else month
+    try:
+        year, month = month_checked(year=year, month=month)
+    except MonthError as exc:
+        raise ValidationFailed(
+            f"Mes no válido: {exc}", errors=[{"field": exc.field, "message": str(exc)}]
+        ) from None
     settlement = cabina_settlement(cabina=cabina, year=year, month=month)
     return {
         "cabina": cabina.name,

@@ -18,6 +18,7 @@ from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission
 from tramites_bridge.models import Channel, Status
 from tramites_bridge.selectors import (
+    MonthError,
     agent_cabina,
     cabina_ledger,
     cabina_settlement,
@@ -122,7 +123,11 @@ def desk_submissions(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def desk_ledger(request: HttpRequest) -> HttpResponse:
-    year, month = month_from_query(request.GET.get("mes"))
+    try:
+        year, month = month_from_query(request.GET.get("mes"))
+    except MonthError as exc:
+        context = {"cabina": request.cabina, "message": str(exc)}
+        return render(request, "tramites_bridge/desk/bad_month.html", context, status=422)
     entries = list(cabina_ledger(cabina=request.cabina, year=year, month=month))
     settlement = cabina_settlement(cabina=request.cabina, year=year, month=month)
     if request.GET.get("formato") == "csv":

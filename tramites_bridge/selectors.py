@@ -1,6 +1,7 @@
 """Reads of the procedure bridge."""
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -349,16 +350,45 @@ def cabina_settlement(*, cabina, year: int, month: int) -> Settlement:
     )
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class MonthError(ValueError):
+    """A month parameter that names no supported month. The message is Spanish; `field` is the
+    parameter at fault."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def month_checked(*, year: int, month: int) -> tuple[int, int]:
+    """(year, month) when it is a month of the supported years; MonthError naming the part at
+    fault otherwise."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise MonthError(f"El año debe estar entre {FIRST_YEAR} y {LAST_YEAR}.", field="year")
+    if not 1 <= month <= 12:
+        raise MonthError("El mes debe ser un número del 1 al 12.", field="month")
+    return year, month
+
+
 def month_from_query(value: str | None) -> tuple[int, int]:
-    """(year, month) from a "YYYY-MM" query value; the current Lima month when absent or invalid."""
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return year, month
-    except ValueError:
-        pass
-    today = timezone.localdate()
-    return today.year, today.month
+    """(year, month) from a "YYYY-MM" query value; the current Lima month when absent.
+    Anything else is a MonthError: showing another month than the one asked would mislead."""
+    if value in (None, ""):
+        today = timezone.localdate()
+        return today.year, today.month
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if match is not None:
+        try:
+            return month_checked(year=int(match[1]), month=int(match[2]))
+        except MonthError:
+            pass
+    raise MonthError(
+        f"Mes no válido. Escríbalo como AAAA-MM, de {FIRST_YEAR} a {LAST_YEAR} "
+        "(por ejemplo, 2026-03).",
+        field="mes",
+    )
 
 
 def settlements_for_month(*, year: int, month: int) -> list[Settlement]:

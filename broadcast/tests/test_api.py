@@ -43,7 +43,7 @@ def test_airings_are_paginated_and_filtered_by_channel(client, scheduled):
 
 def test_airings_refuse_bad_windows_and_unknown_channels(client, programme):
     bad = client.get("/api/v1/broadcast/airings?from=ayer")
-    assert bad.status_code == 400 and "AAAA-MM-DD" in bad.json()["detail"]
+    assert bad.status_code == 422 and "AAAA-MM-DD" in bad.json()["detail"]
     missing = client.get("/api/v1/broadcast/airings?channel=canal-99")
     assert missing.status_code == 404 and "canal-99" in missing.json()["detail"]
 

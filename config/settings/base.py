@@ -52,7 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.csp.SitePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,11 +65,10 @@ MIDDLEWARE = [
 ]
 
 # --- Content-Security-Policy (django-csp), the same in every environment so tests see it -------
-# No inline script or style anywhere on the public and student pages: a script injected into a
-# lesson, a form or a citizen's text cannot run. The Wagtail admin renders inline scripts of its
-# own and is left out; its users are staff behind a login.
+# One middleware (core.csp) picks the policy of each response. Public and student pages: no
+# inline script or style anywhere, so a script injected into a lesson, a form or a citizen's text
+# cannot run. Files (downloads, documents, attachments, exports): core.downloads.FILE_POLICY.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -82,6 +81,27 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+    },
+}
+# The Wagtail admin renders inline scripts (date choosers, inline panels) and style attributes
+# of its own: it may run inline code, but nothing from another origin, no plugins, and it may
+# only be framed by itself (the editor's live preview).
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "PATH_PREFIX": "/admin/",
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "frame-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
     },
 }
 # Django's defaults, stated because the hardening tests rely on them in every environment.
@@ -235,6 +255,7 @@ if AWS_STORAGE_BUCKET_NAME:
             _bucket_origins.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_region}.amazonaws.com")
     for _directive in ("img-src", "media-src"):
         CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] += _bucket_origins
+        CONTENT_SECURITY_POLICY_ADMIN["DIRECTIVES"][_directive] += _bucket_origins
 else:
     DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -318,6 +339,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 # /healthz calls the worker stale after this many seconds without a heartbeat.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+# A request to /healthz sending this in X-Health-Token sees each part's details, as staff do;
+# empty (the default): no token does, and anonymous callers see only "ok" or "fallo".
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 CELERY_BEAT_SCHEDULE = {
     # lms: student imports whose worker died, lesson bundles never built
     "lms-sweep": {
@@ -404,6 +428,10 @@ WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Documents (PDF and office files) always download: only audio, video and images show inline.
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+# Avatars from the platform itself: no outside service (and none outside the admin's policy).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAIL_I18N_ENABLED = False

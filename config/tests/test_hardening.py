@@ -1,5 +1,5 @@
-"""Response hardening: the Content-Security-Policy of public pages, the browser-safety headers,
-and uploads that are never served as a page of the site."""
+"""Response hardening: the Content-Security-Policy of public pages and of the Wagtail admin, the
+browser-safety headers, and uploads that are never served as a page of the site."""
 
 import pytest
 
@@ -52,11 +52,29 @@ def test_api_and_its_docs_send_the_policy(client, db):
         assert _directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
 
 
-def test_wagtail_admin_is_left_out_of_the_policy_for_its_inline_scripts(client, db):
-    response = client.get("/admin/login/")
+@pytest.mark.parametrize(("role", "path"), [(None, "/admin/login/"), ("superuser", "/admin/")])
+def test_wagtail_admin_has_a_policy_of_its_own(client_for, role, path):
+    client = client_for(role) if role else client_for("anonymous")
+    response = client.get(path)
 
     assert response.status_code == 200
-    assert "Content-Security-Policy" not in response
+    policy = _directives(response["Content-Security-Policy"])
+    assert policy["default-src"] == ["'self'"]
+    # Wagtail's own inline scripts run; nothing from another origin does
+    assert policy["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'self'"]
+    assert policy["form-action"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'self'"]
+    for sources in policy.values():
+        assert all(s.startswith(("'", "data:", "blob:")) for s in sources), sources
+
+
+def test_admin_avatars_come_from_the_platform_not_an_outside_service(client_for, make_user):
+    editor = make_user("superuser", email="editora@example.pe")
+    html = client_for("superuser", user=editor).get("/admin/").content.decode()
+
+    assert "gravatar" not in html
 
 
 def test_pages_forbid_type_sniffing_and_cross_site_referrers(client, site_tree):

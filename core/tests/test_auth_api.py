@@ -146,3 +146,65 @@ def test_openapi_schema_and_self_hosted_docs(client):
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+# --- a dead token is a 401, whatever the method -------------------------------------------------
+def _token_of(client, make_user, username="carmen") -> str:
+    make_user("coach", username=username)
+    return post_json(
+        client, "/api/v1/auth/token", {"username": username, "password": TEST_PASSWORD}
+    ).json()["token"]
+
+
+def test_logout_with_a_revoked_token_is_401(make_user):
+    from django.test import Client
+
+    app = Client(enforce_csrf_checks=True)  # an app: no session, no CSRF cookie
+    token = _token_of(app, make_user)
+    assert app.post("/api/v1/auth/logout", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    again = app.post("/api/v1/auth/logout", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    body = assert_error_contract(again, 401, "not_authenticated")
+    assert body["detail"] == "Debe iniciar sesión o enviar un token válido."
+    assert again["WWW-Authenticate"] == "Bearer"
+
+
+def test_logout_with_an_expired_token_is_401(make_user):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from core.models import ApiToken
+
+    app = Client(enforce_csrf_checks=True)
+    token = _token_of(app, make_user)
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    response = app.post("/api/v1/auth/logout", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert_error_contract(response, 401, "not_authenticated")
+
+
+def test_an_unknown_token_or_none_at_all_is_401_on_a_write(make_user):
+    from django.test import Client
+
+    app = Client(enforce_csrf_checks=True)
+    for headers in ({"HTTP_AUTHORIZATION": "Bearer no-es-un-token"}, {}):
+        response = app.post(
+            "/api/v1/lms/progress", "{}", content_type="application/json", **headers
+        )
+        assert_error_contract(response, 401, "not_authenticated")
+
+
+def test_a_logged_in_session_without_the_csrf_token_is_still_refused(make_user):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user("coach", username="carmen"))
+
+    response = browser.post("/api/v1/auth/logout")
+
+    assert response.status_code == 403
+    assert browser.get("/api/v1/auth/me").status_code == 200

@@ -148,3 +148,54 @@ def test_a_download_counts_as_download_progress(lesson_with_media, student, clie
     assert progress.downloaded_at is not None
     assert ProgressEvent.objects.get(student=student).type == "download"
     assert LessonStats.objects.get(lesson=lesson, district=student.district).downloaded == 1
+
+
+# --- dates an event cannot have -------------------------------------------------------------------
+def event_at(lesson, when: str) -> dict:
+    return {**position(lesson, 10), "at": when}
+
+
+def assert_refused_at(response, index: int = 0) -> str:
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == [f"events.{index}.at"]
+    assert not ProgressEvent.objects.exists()
+    return body["errors"][0]["message"]
+
+
+def test_an_event_dated_before_the_course_existed_rejects_the_batch(api, course, lesson):
+    course.first_published_at = timezone.now() - timedelta(days=30)
+    course.save(update_fields=["first_published_at"])
+    before = (course.first_published_at - timedelta(hours=1)).isoformat()
+
+    message = assert_refused_at(api([position(lesson, 5), event_at(lesson, before)]), index=1)
+
+    assert "antes" in message and "curso" in message
+
+
+def test_an_event_since_the_course_existed_is_stored(api, course, lesson):
+    course.first_published_at = timezone.now() - timedelta(days=30)
+    course.save(update_fields=["first_published_at"])
+    since = (course.first_published_at + timedelta(hours=1)).isoformat()
+
+    assert api([event_at(lesson, since)]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "when", ["1999-12-31T23:00:00-05:00", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]
+)
+def test_an_event_dated_before_any_course_could_exist_rejects_the_batch(api, lesson, when):
+    assert_refused_at(api([event_at(lesson, when)]))
+
+
+@pytest.mark.parametrize("days", [2, 400, None])
+def test_an_event_dated_in_the_future_rejects_the_batch(api, lesson, days):
+    when = (
+        "9999-12-31T23:59:59-05:00"
+        if days is None
+        else (timezone.now() + timedelta(days=days)).isoformat()
+    )
+
+    message = assert_refused_at(api([event_at(lesson, when)]))
+
+    assert "futuro" in message
