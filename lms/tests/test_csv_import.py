@@ -251,13 +251,13 @@ def test_an_import_run_taken_over_by_another_writes_nothing_and_the_new_run_fini
         StudentImportJob.objects.filter(pk=job.pk).update(run_token="otra-ejecucion")
         return make_password(raw)
 
-    monkeypatch.setattr("lms.services.make_password", hash_while_the_sweeper_takes_over)
+    monkeypatch.setattr("lms.services.students.make_password", hash_while_the_sweeper_takes_over)
     student_import_job_run(job_id=job.pk)
     assert StudentProfile.objects.count() == 0
     job.refresh_from_db()
     assert not job.finished
 
-    monkeypatch.setattr("lms.services.make_password", make_password)
+    monkeypatch.setattr("lms.services.students.make_password", make_password)
     student_import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == StudentImportJob.Status.DONE
