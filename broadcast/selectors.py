@@ -16,6 +16,7 @@ from broadcast.models import (
     Episode,
     PresenterCalendar,
 )
+from core.dates import MAX_YEAR, MIN_YEAR, in_range
 
 LIMA = settings.TIME_ZONE
 MAX_WINDOW_DAYS = 731  # two years (one of them may be a leap year)
@@ -59,11 +60,17 @@ def parse_window(raw_from: str | None, raw_to: str | None, *, today: date | None
         if raw in (None, ""):
             return default
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError as exc:
             raise WindowError(
                 f"El parámetro «{name}» debe ser una fecha con formato AAAA-MM-DD."
             ) from exc
+        if not in_range(day):
+            raise WindowError(
+                f"La fecha «{name}» está fuera de rango: elija una entre los años {MIN_YEAR} y "
+                f"{MAX_YEAR}."
+            )
+        return day
 
     first = parse(raw_from, "from", today - timedelta(days=DEFAULT_BACK_DAYS))
     last = parse(raw_to, "to", today + timedelta(weeks=DEFAULT_AHEAD_WEEKS))
@@ -300,7 +307,9 @@ class WeekDay:
 
 
 def week_grid(*, week_of: date) -> dict:
+    """Precondition: week_of is within core.dates' range (its neighbours then still exist)."""
     monday = week_of - timedelta(days=week_of.weekday())
+    previous, following = monday - timedelta(days=7), monday + timedelta(days=7)
     start = local_day_start(monday)
     channels = channels_list()
     airings = airings_in_window(
@@ -328,8 +337,9 @@ def week_grid(*, week_of: date) -> dict:
         "sunday": monday + timedelta(days=6),
         "channels": channels,
         "days": days,
-        "previous": monday - timedelta(days=7),
-        "next": monday + timedelta(days=7),
+        # None at the edges of the supported range: no link to a week the page refuses
+        "previous": previous if in_range(previous) else None,
+        "next": following if in_range(following) else None,
     }
 
 

@@ -1,0 +1,47 @@
+"""Dates and months that a page reads from its query string (?semana=, ?mes=).
+
+One range for the whole site: a year outside MIN_YEAR..MAX_YEAR is refused with a Spanish
+message before it reaches date arithmetic (year 1 or 9999 plus a week overflows) or a query."""
+
+from datetime import date
+
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
+class QueryDateError(ValueError):
+    """A date or month in the query string that a page cannot serve; the message is Spanish."""
+
+
+def in_range(day: date) -> bool:
+    return MIN_YEAR <= day.year <= MAX_YEAR
+
+
+def query_date(raw: str, *, noun: str = "fecha") -> date:
+    """A YYYY-MM-DD value between MIN_YEAR and MAX_YEAR; `noun` (feminine: "semana",
+    "fecha") names it in the message."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise QueryDateError(f"La {noun} pedida no es una fecha válida (AAAA-MM-DD).") from exc
+    if not in_range(day):
+        raise QueryDateError(
+            f"{noun.capitalize()} fuera de rango: elija una fecha entre los años {MIN_YEAR} y "
+            f"{MAX_YEAR}."
+        )
+    return day
+
+
+def query_month(raw: str) -> tuple[int, int]:
+    """(year, month) from a YYYY-MM value, the year between MIN_YEAR and MAX_YEAR."""
+    parts = raw.strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise QueryDateError("El mes pedido no es válido: use el formato AAAA-MM.")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        raise QueryDateError("El mes pedido no es válido: debe ir de 01 a 12.")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise QueryDateError(
+            f"El mes pedido está fuera de rango: elija uno entre {MIN_YEAR} y {MAX_YEAR}."
+        )
+    return year, month
