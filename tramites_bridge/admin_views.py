@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import DomainError
 from config.roles import BACK_OFFICE, user_has_role
 from config.throttling import client_ip
+from core.dates import QueryDateError
 from tramites_bridge.forms import submission_data_rows
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,
@@ -218,7 +219,11 @@ def settlements_view(request: HttpRequest) -> HttpResponse:
 
     from tramites_bridge.selectors import settlements_for_month
 
-    year, month = month_from_query(request.GET.get("mes"))
+    try:
+        year, month = month_from_query(request.GET.get("mes"))
+    except QueryDateError as exc:
+        context = {"header_title": "Liquidaciones de cabinas", "error": str(exc)}
+        return render(request, "tramites_bridge/admin/month_refused.html", context, status=400)
     rows = settlements_for_month(year=year, month=month)
     if request.GET.get("formato") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

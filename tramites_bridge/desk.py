@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import DomainError
 from config.roles import CABINA_AGENTS, user_has_role
 from config.throttling import client_ip
+from core.dates import QueryDateError
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.intake import intake_submission
 from tramites_bridge.models import Channel, Status
@@ -121,7 +122,11 @@ def desk_submissions(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def desk_ledger(request: HttpRequest) -> HttpResponse:
-    year, month = month_from_query(request.GET.get("mes"))
+    try:
+        year, month = month_from_query(request.GET.get("mes"))
+    except QueryDateError as exc:
+        context = {"cabina": request.cabina, "error": str(exc)}
+        return render(request, "tramites_bridge/desk/month_refused.html", context, status=400)
     entries = list(cabina_ledger(cabina=request.cabina, year=year, month=month))
     settlement = cabina_settlement(cabina=request.cabina, year=year, month=month)
     if request.GET.get("formato") == "csv":

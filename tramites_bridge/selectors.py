@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.dates import query_month
 from tramites_bridge.codes import code_display, code_normalise
 from tramites_bridge.models import (
     OPEN_STATUSES,
@@ -344,15 +345,12 @@ def cabina_settlement(*, cabina, year: int, month: int) -> Settlement:
 
 
 def month_from_query(value: str | None) -> tuple[int, int]:
-    """(year, month) from a "YYYY-MM" query value; the current Lima month when absent or invalid."""
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return year, month
-    except ValueError:
-        pass
-    today = timezone.localdate()
-    return today.year, today.month
+    """(year, month) from a "YYYY-MM" query value; the current Lima month when absent. Any
+    other value raises core.dates.QueryDateError, whose message is Spanish."""
+    if not value:
+        today = timezone.localdate()
+        return today.year, today.month
+    return query_month(value)
 
 
 def settlements_for_month(*, year: int, month: int) -> list[Settlement]:

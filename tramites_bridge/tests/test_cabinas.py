@@ -237,3 +237,26 @@ def test_an_agent_reaches_none_of_the_back_office_admin(api_client_for, client_f
     own.refresh_from_db()
     assert own.status == "recibido"
     assert LedgerEntry.objects.filter(submission=own, kind="reversal").count() == 0
+
+
+@pytest.mark.parametrize(
+    "month", ["0001-01", "9999-12", "1999-12", "2101-01", "2026-13", "2026-00", "2026-1-1"]
+)
+def test_a_month_out_of_range_is_refused_in_spanish_on_the_desk_and_the_settlements(
+    client_for, two_cabinas, month
+):
+    _, agent = two_cabinas["a"]
+    pages = [
+        client_for("cabina_agent", agent).get("/cabina/cuenta/", {"mes": month}),
+        client_for("back_office").get("/admin/tramites/liquidaciones/", {"mes": month}),
+    ]
+    for response in pages:
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "El mes pedido" in html
+
+
+def test_a_month_in_range_still_shows_that_month(client_for, two_cabinas):
+    _, agent = two_cabinas["a"]
+    html = client_for("cabina_agent", agent).get("/cabina/cuenta/", {"mes": "2100-12"})
+    assert html.status_code == 200 and "diciembre de 2100" in html.content.decode().lower()
