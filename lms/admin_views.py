@@ -293,7 +293,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         rows, districts = data["lesson_rows"], data["district_rows"]
         context.update(data)
         context["follow_up"] = follow_up_students(
-            course=course, page=int(page) if page.isdigit() else 1
+            course=course, page=int(page) if page.isdecimal() and len(page) <= 6 else 1
         )
         context["lesson_chart"] = percent_bars(
             title="Estudiantes que completaron cada lección (%)",

@@ -192,3 +192,11 @@ def test_the_view_query_count_is_constant_in_lessons_and_students(course, unit, 
     after = _view_queries(client)
     assert before == after
     assert after <= 20
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "-1", "99999999999999999999", "x"])
+def test_any_follow_up_page_number_shows_the_tracking(course, unit, client_for, page):
+    student_create(dni="45550002", course=course, first_names="Callada")
+    response = client_for("coach").get(URL, {"pagina": page})
+    assert response.status_code == 200
+    assert 'id="sin-actividad"' in response.content.decode()
