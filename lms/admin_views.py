@@ -96,9 +96,10 @@ class ImportForm(forms.Form):
 @require_safe
 def students_index(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW_PERM)
-    query = request.GET.get("q", "")[:100]
-    district = request.GET.get("distrito", "")
-    zone = request.GET.get("zona", "")
+    # no stored text holds a NUL, and PostgreSQL refuses one in a query parameter
+    query, district, zone = (
+        request.GET.get(name, "").replace("\x00", "")[:100] for name in ("q", "distrito", "zona")
+    )
     course_ids = coach_course_ids(user=request.user)
     students = students_search(query=query, district=district, zone=zone, course_ids=course_ids)
     page = Paginator(students, 50).get_page(request.GET.get("p"))
