@@ -16,7 +16,7 @@ from broadcast.models import (
     Episode,
     PresenterCalendar,
 )
-from core.dates import MAX_YEAR, MIN_YEAR, in_range
+from core.dates import in_range, out_of_range_message
 
 LIMA = settings.TIME_ZONE
 MAX_WINDOW_DAYS = 731  # two years (one of them may be a leap year)
@@ -66,10 +66,7 @@ def parse_window(raw_from: str | None, raw_to: str | None, *, today: date | None
                 f"El parámetro «{name}» debe ser una fecha con formato AAAA-MM-DD."
             ) from exc
         if not in_range(day):
-            raise WindowError(
-                f"La fecha «{name}» está fuera de rango: elija una entre los años {MIN_YEAR} y "
-                f"{MAX_YEAR}."
-            )
+            raise WindowError(f"«{name}»: {out_of_range_message()}")
         return day
 
     first = parse(raw_from, "from", today - timedelta(days=DEFAULT_BACK_DAYS))

@@ -17,6 +17,14 @@ def in_range(day: date) -> bool:
     return MIN_YEAR <= day.year <= MAX_YEAR
 
 
+def out_of_range_message(noun: str = "fecha") -> str:
+    """The one Spanish sentence for a date outside the range; `noun` is feminine ("semana")."""
+    return (
+        f"{noun.capitalize()} fuera de rango: elija una fecha entre los años {MIN_YEAR} y "
+        f"{MAX_YEAR}."
+    )
+
+
 def query_date(raw: str, *, noun: str = "fecha") -> date:
     """A YYYY-MM-DD value between MIN_YEAR and MAX_YEAR; `noun` (feminine: "semana",
     "fecha") names it in the message."""
@@ -25,10 +33,7 @@ def query_date(raw: str, *, noun: str = "fecha") -> date:
     except ValueError as exc:
         raise QueryDateError(f"La {noun} pedida no es una fecha válida (AAAA-MM-DD).") from exc
     if not in_range(day):
-        raise QueryDateError(
-            f"{noun.capitalize()} fuera de rango: elija una fecha entre los años {MIN_YEAR} y "
-            f"{MAX_YEAR}."
-        )
+        raise QueryDateError(out_of_range_message(noun))
     return day
 
 

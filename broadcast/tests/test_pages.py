@@ -273,3 +273,16 @@ def test_my_lessons_lists_air_times_in_constant_queries(enrolled_client):
     assert len(airing_queries()) == 2
     again = airing_queries()
     assert len(again) == 1 and "COUNT(" in again[0]
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:00", "0001-01-01T00:00", "2101-01-01T21:00"])
+def test_calendar_move_form_refuses_a_date_out_of_range_on_the_page(
+    client_for, scheduled, starts_at
+):
+    airing = Airing.objects.filter(channel__slug="canal-7").order_by("starts_at").first()
+    response = client_for("tv_staff").post(
+        f"/admin/programacion/calendario/{airing.pk}/mover/",
+        {"starts_at": starts_at, "reason": "Prueba"},
+    )
+    assert response.status_code == 200
+    assert "fuera de rango" in response.content.decode()
