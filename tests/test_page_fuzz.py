@@ -4,8 +4,9 @@ months, free text with NUL, emoji and Quechua, huge numbers). No answer may be a
 view may raise. The API has its own fuzzer (test_api_fuzz.py); this one closes the pages.
 
 The routes come from two places. The permission matrix names, for every route of our apps and
-every page type (it fails when the URL resolver has one it does not list), a concrete URL and
-the roles that get a 200: each of those roles asks it here. Wagtail's own admin screens without
+every page type (it fails when the URL resolver has one it does not list), a concrete URL (a
+live page of the demo data for each page type) and the roles that get a 200: each of those
+roles asks it here, the demo data built once for the whole walk. Wagtail's own admin screens without
 a path parameter are walked from the URL resolver and asked by the superuser, who may open all
 of them.
 
@@ -228,6 +229,7 @@ def test_matrix_and_admin_routes_are_all_walked():
 
 
 def test_no_query_string_makes_any_page_answer_a_5xx_for_any_role(db, settings):
+    # the demo world's worker heartbeat is written once; the walk outlasts the staleness limit
     settings.WORKER_HEARTBEAT_STALE_SECONDS = 3600
     world: dict[str, Any] = demo_world()
     clients: dict[str, Client] = {}
