@@ -25,6 +25,7 @@ from broadcast.models import (
     ScheduleException,
     SlotRule,
 )
+from core.dates import QueryDateError, query_date
 from core.errors import DomainError, ValidationFailed
 from core.roles import PRESENTERS, TV_STAFF, user_has_role
 
@@ -261,17 +262,20 @@ def calendar_view(request):
     _require(request, TV_STAFF)
     week_of = timezone.localdate()
     raw = request.GET.get("semana")
+    status = 200
     if raw:
         try:
-            week_of = date.fromisoformat(raw)
-        except ValueError:
-            messages.error(request, "Fecha no válida; se muestra esta semana.")
+            week_of = query_date(raw, noun="semana")
+        except QueryDateError as exc:
+            messages.error(request, f"{exc} Se muestra esta semana.")
+            status = 400
     grid = selectors.week_grid(week_of=week_of)
     warnings = sorted({w for _, w in selectors.presenter_double_bookings()})
     return TemplateResponse(
         request,
         "broadcast/admin/calendar.html",
         {"grid": grid, "warnings": warnings, "header_title": "Calendario de emisiones"},
+        status=status,
     )
 
 

@@ -16,6 +16,7 @@ from broadcast.models import (
     Episode,
     PresenterCalendar,
 )
+from core.dates import in_range, out_of_range_message
 
 LIMA = settings.TIME_ZONE
 MAX_WINDOW_DAYS = 731  # two years (one of them may be a leap year)
@@ -46,9 +47,6 @@ def local_day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
-WINDOW_YEARS = (2000, 2100)
-
-
 class WindowError(ValueError):
     """A ?from/?to window that cannot be served; the message is Spanish, `field` the parameter
     at fault."""
@@ -72,12 +70,8 @@ def parse_window(raw_from: str | None, raw_to: str | None, *, today: date | None
             raise WindowError(
                 f"El parámetro «{name}» debe ser una fecha con formato AAAA-MM-DD.", field=name
             ) from exc
-        if not WINDOW_YEARS[0] <= day.year <= WINDOW_YEARS[1]:
-            raise WindowError(
-                f"El parámetro «{name}» debe ser una fecha entre los años {WINDOW_YEARS[0]} "
-                f"y {WINDOW_YEARS[1]}.",
-                field=name,
-            )
+        if not in_range(day):
+            raise WindowError(f"«{name}»: {out_of_range_message()}", field=name)
         return day
 
     first = parse(raw_from, "from", today - timedelta(days=DEFAULT_BACK_DAYS))
@@ -315,7 +309,9 @@ class WeekDay:
 
 
 def week_grid(*, week_of: date) -> dict:
+    """Precondition: week_of is within core.dates' range (its neighbours then still exist)."""
     monday = week_of - timedelta(days=week_of.weekday())
+    previous, following = monday - timedelta(days=7), monday + timedelta(days=7)
     start = local_day_start(monday)
     channels = channels_list()
     airings = airings_in_window(
@@ -343,8 +339,9 @@ def week_grid(*, week_of: date) -> dict:
         "sunday": monday + timedelta(days=6),
         "channels": channels,
         "days": days,
-        "previous": monday - timedelta(days=7),
-        "next": monday + timedelta(days=7),
+        # None at the edges of the supported range: no link to a week the page refuses
+        "previous": previous if in_range(previous) else None,
+        "next": following if in_range(following) else None,
     }
 
 

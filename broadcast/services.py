@@ -19,6 +19,7 @@ from broadcast.models import (
     ScheduleException,
     SlotRule,
 )
+from core.dates import in_range, out_of_range_message
 from core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from core.roles import PRESENTERS, TV_STAFF, user_has_role
 
@@ -348,6 +349,8 @@ def airing_move(
         raise ValidationFailed(errors=[{"field": "reason", "message": "Indique el motivo."}])
     if timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at, airing.channel.tz)
+    if not in_range(starts_at.date()):  # year 9999 plus the airing's duration overflows
+        raise ValidationFailed(errors=[{"field": "starts_at", "message": out_of_range_message()}])
     if starts_at <= now:
         raise ValidationFailed(
             errors=[{"field": "starts_at", "message": "El nuevo inicio debe ser futuro."}]

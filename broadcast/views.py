@@ -1,7 +1,6 @@
 """Public feeds (iCalendar, XMLTV, CSV), the private presenter feed and /programacion/."""
 
 import hashlib
-from datetime import date
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from broadcast import selectors
 from broadcast.feeds import FeedContext, build_csv, build_ics, build_xmltv
+from core.dates import QueryDateError, query_date
 
 CONTENT_TYPES = {
     "ics": "text/calendar; charset=utf-8",
@@ -124,9 +124,9 @@ def schedule_page(request):
     error = None
     if raw:
         try:
-            week_of = date.fromisoformat(raw)
-        except ValueError:
-            error = "La semana pedida no es una fecha válida (AAAA-MM-DD); se muestra esta semana."
+            week_of = query_date(raw, noun="semana")
+        except QueryDateError as exc:
+            error = f"{exc} Se muestra esta semana."
     grid = selectors.week_grid(week_of=week_of)
     return render(
         request,

@@ -3,11 +3,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.views import AdminLoginView
 from config.api import api, api_not_found
 from config.health import healthz
 from config.media import media_urlpatterns
 
 urlpatterns = [
+    # before Wagtail's own login view, which it replaces (same path and name)
+    path("admin/login/", AdminLoginView.as_view(), name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

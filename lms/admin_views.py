@@ -97,9 +97,10 @@ class ImportForm(forms.Form):
 @require_safe
 def students_index(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW_PERM)
-    query = request.GET.get("q", "")[:100]
-    district = request.GET.get("distrito", "")
-    zone = request.GET.get("zona", "")
+    # no stored text holds a NUL, and PostgreSQL refuses one in a query parameter
+    query, district, zone = (
+        request.GET.get(name, "").replace("\x00", "")[:100] for name in ("q", "distrito", "zona")
+    )
     course_ids = coach_course_ids(user=request.user)
     students = students_search(query=query, district=district, zone=zone, course_ids=course_ids)
     page = Paginator(students, 50).get_page(request.GET.get("p"))
@@ -297,7 +298,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         rows, districts = data["lesson_rows"], data["district_rows"]
         context.update(data)
         context["follow_up"] = follow_up_students(
-            course=course, page=int(page) if page.isdigit() else 1
+            course=course, page=int(page) if page.isdecimal() and len(page) <= 6 else 1
         )
         context["lesson_chart"] = percent_bars(
             title="Estudiantes que completaron cada lección (%)",

@@ -210,7 +210,7 @@ def tv_checkin(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     lesson = None
     lesson_id = request.POST.get("lesson", "")
-    if lesson_id.isdigit():
+    if lesson_id.isdecimal() and len(lesson_id) <= 18:
         lesson = LessonPage.objects.live().filter(pk=int(lesson_id)).first()
     code = request.POST.get("code", "")
     if not code.strip():
@@ -250,7 +250,7 @@ def quiz_submit(request: HttpRequest, lesson_id: int) -> HttpResponse:
     answers: list[int] = []
     for question in questions:
         raw = request.POST.get(f"q{question.pk}", "")
-        if not raw.isdigit() or not 1 <= int(raw) <= len(question.choice_list()):
+        if not raw.isdecimal() or not 1 <= int(raw) <= len(question.choice_list()):
             messages.error(
                 request, "Responda todas las preguntas (elija una opción en cada una) y envíe."
             )

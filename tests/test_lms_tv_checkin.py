@@ -149,3 +149,13 @@ def test_tv_checkin_events_through_the_api(world, api_client_for):
     ok = post("SOL01", world["aired"])
     assert ok.json()["summaries"][0]["tv_checkin_at"] is not None
     assert ProgressEvent.objects.filter(type="tv_checkin").count() == 2
+
+
+@pytest.mark.parametrize("lesson", ["²", "99999999999999999999999"])
+def test_a_lesson_field_that_is_no_plain_number_is_ignored(world, client_for, lesson):
+    client = client_for("student", user=world["student"].user)
+    response = client.post(
+        "/mis-lecciones/codigo-del-dia/", {"code": "SOL01", "lesson": lesson}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Registramos que vio la lección 1" in response.content.decode()

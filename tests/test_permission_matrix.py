@@ -122,6 +122,8 @@ site("^api/", everyone(404), url="/api/v2/nada")
 site("healthz", everyone(200))
 # Signed-in people are sent on to their landing page.
 site("cuenta/ingresar/", row(302, anonymous=200))
+# The admin's login (Wagtail's, wrapped by cms.views): staff are sent on to the dashboard.
+site("admin/login/", row(AWAY, anonymous=200, student=200, cabina_agent=200))
 site("cuenta/salir/", everyone(302), method="POST")
 
 # ---- tramites_bridge (issues 7 and 8)

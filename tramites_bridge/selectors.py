@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.dates import MAX_YEAR, MIN_YEAR
 from tramites_bridge.codes import code_display, code_normalise
 from tramites_bridge.models import (
     OPEN_STATUSES,
@@ -350,9 +351,6 @@ def cabina_settlement(*, cabina, year: int, month: int) -> Settlement:
     )
 
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
 class MonthError(ValueError):
     """A month parameter that names no supported month. The message is Spanish; `field` is the
     parameter at fault."""
@@ -365,8 +363,8 @@ class MonthError(ValueError):
 def month_checked(*, year: int, month: int) -> tuple[int, int]:
     """(year, month) when it is a month of the supported years; MonthError naming the part at
     fault otherwise."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise MonthError(f"El año debe estar entre {FIRST_YEAR} y {LAST_YEAR}.", field="year")
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise MonthError(f"El año debe estar entre {MIN_YEAR} y {MAX_YEAR}.", field="year")
     if not 1 <= month <= 12:
         raise MonthError("El mes debe ser un número del 1 al 12.", field="month")
     return year, month
@@ -385,7 +383,7 @@ def month_from_query(value: str | None) -> tuple[int, int]:
         except MonthError:
             pass
     raise MonthError(
-        f"Mes no válido. Escríbalo como AAAA-MM, de {FIRST_YEAR} a {LAST_YEAR} "
+        f"Mes no válido. Escríbalo como AAAA-MM, de {MIN_YEAR} a {MAX_YEAR} "
         "(por ejemplo, 2026-03).",
         field="mes",
     )

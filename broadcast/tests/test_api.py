@@ -89,6 +89,16 @@ def test_overlapping_move_is_refused_with_both_airings_named(api_client_for, sch
     assert repeat.state == "scheduled" and repeat.sequence == 0
 
 
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:00:00-05:00", "2101-01-01T21:00:00-05:00"])
+def test_move_out_of_the_supported_years_is_a_spanish_422(api_client_for, scheduled, starts_at):
+    airing = Airing.objects.filter(starts_at__gt=timezone.now()).first()
+    body = {"starts_at": starts_at, "reason": "Prueba"}
+    response = post(api_client_for("tv_staff"), f"/api/v1/broadcast/airings/{airing.pk}/move", body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "starts_at"
+    assert "fuera de rango" in response.json()["errors"][0]["message"]
+
+
 def test_move_to_the_past_is_a_spanish_422(api_client_for, scheduled):
     airing = Airing.objects.filter(starts_at__gt=timezone.now()).first()
     body = {"starts_at": (timezone.now() - timedelta(days=1)).isoformat(), "reason": "Prueba"}

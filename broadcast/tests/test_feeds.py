@@ -174,6 +174,9 @@ def test_etag_and_last_modified_give_304(client, scheduled):
         ("from=2026-13-01", "formato AAAA-MM-DD"),
         ("from=2027-01-10&to=2027-01-01", "posterior"),
         ("from=2026-01-01&to=2028-06-01", "como máximo 2 años"),
+        ("from=9999-12-31&to=9999-12-31", "fuera de rango"),
+        ("from=0001-01-01&to=0001-01-02", "fuera de rango"),
+        ("to=2101-01-01", "fuera de rango"),
     ],
 )
 def test_bad_windows_are_refused_in_spanish(client, programme, query, message):

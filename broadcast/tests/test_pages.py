@@ -41,6 +41,32 @@ def test_schedule_page_refuses_a_bad_week_in_spanish(client, programme):
     assert "no es una fecha válida" in response.content.decode()
 
 
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-03"])
+def test_schedule_page_refuses_a_week_out_of_range_in_spanish(client, programme, week):
+    response = client.get("/programacion/", {"semana": week})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Semana fuera de rango" in html
+    assert "<h1>Programación de TV</h1>" in html
+
+
+def test_schedule_page_at_the_last_week_in_range_links_no_week_beyond(client, programme):
+    response = client.get("/programacion/", {"semana": "2100-12-31"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "?semana=2100-12-20" in html
+    assert "?semana=2101-" not in html
+    first = client.get("/programacion/", {"semana": "2000-01-05"}).content.decode()
+    assert "?semana=2000-01-10" in first and "?semana=1999-" not in first
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31"])
+def test_admin_calendar_refuses_a_week_out_of_range_in_spanish(client_for, programme, week):
+    response = client_for("tv_staff").get("/admin/programacion/calendario/", {"semana": week})
+    assert response.status_code == 400
+    assert "Semana fuera de rango" in response.content.decode()
+
+
 def test_next_airing_tag_says_when_a_lesson_airs(scheduled):
     lesson = scheduled[0].lesson
     html = Template(
@@ -283,3 +309,16 @@ def test_my_lessons_lists_air_times_in_constant_queries(enrolled_client):
     assert len(airing_queries()) == 2
     again = airing_queries()
     assert len(again) == 1 and "COUNT(" in again[0]
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:00", "0001-01-01T00:00", "2101-01-01T21:00"])
+def test_calendar_move_form_refuses_a_date_out_of_range_on_the_page(
+    client_for, scheduled, starts_at
+):
+    airing = Airing.objects.filter(channel__slug="canal-7").order_by("starts_at").first()
+    response = client_for("tv_staff").post(
+        f"/admin/programacion/calendario/{airing.pk}/mover/",
+        {"starts_at": starts_at, "reason": "Prueba"},
+    )
+    assert response.status_code == 200
+    assert "fuera de rango" in response.content.decode()

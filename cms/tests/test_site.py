@@ -111,3 +111,18 @@ def test_home_page_shows_todays_tv_and_the_ways_in(client, site_tree):
     assert "Hoy en TV" in html
     for href in ["/aprendiendo-paso-a-paso/", "/programacion/", "/tramites/seguimiento/"]:
         assert f'href="{href}"' in html
+
+
+@pytest.mark.parametrize("next_url", ["0001-01-01", "mis-lecciones", '"\x00(', ""])
+def test_signed_in_staff_opening_the_admin_login_with_any_next_go_to_the_dashboard(
+    client_for, next_url
+):
+    response = client_for("coach").get("/admin/login/", {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_signed_in_staff_opening_the_admin_login_keep_a_next_path_of_the_site(client_for):
+    response = client_for("coach").get("/admin/login/", {"next": "/admin/seguimiento/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/seguimiento/"

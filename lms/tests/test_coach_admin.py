@@ -173,3 +173,13 @@ def test_other_roles_cannot_reset_a_password(client_for, role, course):
 def test_the_students_menu_shows_for_coaches_only(client_for):
     assert "/admin/estudiantes/" in client_for("coach").get("/admin/").content.decode()
     assert "/admin/estudiantes/" not in client_for("presenter").get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("field", ["q", "distrito", "zona"])
+def test_a_nul_character_in_the_students_search_is_ignored(client_for, course, field):
+    """PostgreSQL refuses NUL in a text parameter; the search must not pass it on."""
+    student_create(dni="43000002", course=course, first_names="Nelly")
+    value = {"q": "Nelly\x00", "distrito": "\x00", "zona": "\x00"}[field]
+    response = client_for("coach").get("/admin/estudiantes/", {field: value})
+    assert response.status_code == 200
+    assert "43000002" in response.content.decode()

@@ -201,3 +201,14 @@ def test_student_pages_query_counts_are_constant_in_lessons_and_students(
     # stamp of the airings; the lesson's body, downloads and quiz questions, the menu, the
     # footer and the session come from the cache
     assert after[0] <= 18 and after[1] <= 13
+
+
+def test_a_quiz_answer_that_is_no_plain_number_is_refused_kindly(student, lessons, client_for):
+    q1, q2 = quiz_on(lessons[0])
+    client = client_for("student", user=student.user)
+    response = client.post(
+        f"/mis-lecciones/{lessons[0].pk}/cuestionario/", {f"q{q1.pk}": "²", f"q{q2.pk}": "1"}
+    )
+    assert response.status_code == 302
+    assert "Responda todas las preguntas" in client.get(lessons[0].url).content.decode()
+    assert not QuizAttempt.objects.exists()

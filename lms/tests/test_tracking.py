@@ -223,3 +223,11 @@ def test_counters_kept_before_departures_were_counted_are_recounted_once(course,
     assert (lesson.pk, "Namora") not in counts
     (row,) = tracking_dashboard(course=course)["lesson_rows"]
     assert (row.started, row.completed) == (1, 1)
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "-1", "99999999999999999999", "x"])
+def test_any_follow_up_page_number_shows_the_tracking(course, unit, client_for, page):
+    student_create(dni="45550002", course=course, first_names="Callada")
+    response = client_for("coach").get(URL, {"pagina": page})
+    assert response.status_code == 200
+    assert 'id="sin-actividad"' in response.content.decode()

@@ -247,3 +247,13 @@ def test_the_back_office_edits_procedures_fields_and_cabinas_in_the_admin(client
     html = client.get(f"/admin/snippets/tramites_bridge/procedure/edit/{procedure.pk}/").content
     assert "Campos del formulario" in html.decode()
     assert "RUC del titular" in html.decode()
+
+
+@pytest.mark.parametrize("query", ["LF-01", "prueba", '"', "LF*", "\x00"])
+def test_the_back_office_searches_the_procedures_by_name_or_tupa_code(client_for, procedure, query):
+    response = client_for("back_office").get(
+        "/admin/snippets/tramites_bridge/procedure/", {"q": query}
+    )
+    assert response.status_code == 200
+    if query in ("LF-01", "prueba"):
+        assert procedure.name in response.content.decode()

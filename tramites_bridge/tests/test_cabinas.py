@@ -237,3 +237,9 @@ def test_an_agent_reaches_none_of_the_back_office_admin(api_client_for, client_f
     own.refresh_from_db()
     assert own.status == "recibido"
     assert LedgerEntry.objects.filter(submission=own, kind="reversal").count() == 0
+
+
+def test_a_month_in_range_still_shows_that_month(client_for, two_cabinas):
+    _, agent = two_cabinas["a"]
+    html = client_for("cabina_agent", agent).get("/cabina/cuenta/", {"mes": "2100-12"})
+    assert html.status_code == 200 and "diciembre de 2100" in html.content.decode().lower()
