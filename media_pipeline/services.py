@@ -12,10 +12,12 @@ import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import kombu.exceptions
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
@@ -148,6 +150,22 @@ def asset_create_from_upload(
 
 
 # --- queueing -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """A task of tasks.py as the services send it: by its registered name, to its queue. Tasks
+    import services, never the other way round, so the `@shared_task` declarations read their
+    name and queue from here. The queue is sent with every message: Celery applies a task's
+    declared options to a message sent by name only when the sending process has that task
+    registered, and a web process need not have."""
+
+    name: str
+    queue: str
+
+
+PROBE_JOB = Job(name="media_pipeline.probe", queue="short")
+TRANSCODE_JOB = Job(name="media_pipeline.transcode", queue="media")
+
+
 def _is_stale(asset: MediaAsset, now=None) -> bool:
     now = now or timezone.now()
     beat = asset.heartbeat_at or asset.started_at
@@ -158,8 +176,6 @@ def asset_queue(*, asset_id: int) -> None:
     """Sends the asset to the next step it needs, unless it is finished or a live run already
     has it. Safe to call any number of times (another app calls it when a recording is
     attached)."""
-    from media_pipeline import tasks
-
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
         if asset is None or asset.is_finished:
@@ -175,23 +191,23 @@ def asset_queue(*, asset_id: int) -> None:
         if asset.status == Status.UPLOADED and recently_sent:
             return
         if asset.status in (Status.UPLOADED, Status.PROBING):
-            task = tasks.probe_asset_task
+            job = PROBE_JOB
             if asset.status == Status.PROBING:
                 asset.status = Status.UPLOADED
         else:
-            task = tasks.transcode_asset_task
+            job = TRANSCODE_JOB
             asset.status = Status.QUEUED
         asset.job_token = ""
         asset.queued_at = timezone.now()
         asset.save(update_fields=["status", "job_token", "queued_at", "updated_at"])
-        transaction.on_commit(lambda: _send(task, asset_id))
+        transaction.on_commit(lambda: _send(job, asset_id))
 
 
-def _send(task, asset_id: int) -> None:
+def _send(job: Job, asset_id: int) -> None:
     """Sends the job's message. With the broker unreachable the asset stays as it is with no
     queued time, so the sweeper sends it again later; the request that stored it succeeds."""
     try:
-        task.delay(asset_id)
+        current_app.send_task(job.name, args=[asset_id], queue=job.queue)
     except kombu.exceptions.OperationalError:
         logger.warning("broker unreachable: media asset %s waits for the sweeper", asset_id)
         MediaAsset.objects.filter(pk=asset_id, status__in=[Status.UPLOADED, Status.QUEUED]).update(
@@ -260,8 +276,6 @@ def _local_path(storage: Storage, name: str, work: Path) -> str:
 def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset | None:
     """uploaded -> probing -> queued (and the transcode task sent), or failed with a Spanish
     reason. Returns early when the asset is past probing or a live run is probing it."""
-    from media_pipeline import tasks
-
     token = uuid.uuid4().hex
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
@@ -319,7 +333,7 @@ def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset
         asset.queued_at = timezone.now()
         asset.job_token = ""
         asset.save()
-        transaction.on_commit(lambda: _send(tasks.transcode_asset_task, asset_id))
+        transaction.on_commit(lambda: _send(TRANSCODE_JOB, asset_id))
     return asset
 
 

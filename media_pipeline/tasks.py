@@ -45,9 +45,9 @@ class MediaJobTask(Task):
 
 
 @shared_task(
-    name="media_pipeline.probe",
+    name=services.PROBE_JOB.name,
     base=MediaJobTask,
-    queue="short",
+    queue=services.PROBE_JOB.queue,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=15 * 60,
@@ -57,9 +57,9 @@ def probe_asset_task(asset_id: int) -> None:
 
 
 @shared_task(
-    name="media_pipeline.transcode",
+    name=services.TRANSCODE_JOB.name,
     base=MediaJobTask,
-    queue="media",
+    queue=services.TRANSCODE_JOB.queue,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=TRANSCODE_TIME_LIMIT,
