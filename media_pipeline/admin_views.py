@@ -82,10 +82,11 @@ def asset_detail_view(request, pk):
     _require_media_staff(request)
     asset = get_object_or_404(selectors.asset_list(), pk=pk)
     if request.method == "POST" and "title" in request.POST:
-        title = request.POST["title"].strip()
-        if title:
-            MediaAsset.objects.filter(pk=asset.pk).update(title=title[:255])
+        try:
+            services.asset_rename(asset=asset, title=request.POST["title"])
             messages.success(request, "Título guardado.")
+        except DomainError as exc:
+            messages.error(request, exc.detail)
         return redirect(detail_url(asset))
     renditions = []
     for rendition in sorted(

@@ -244,6 +244,22 @@ def asset_retry(*, asset: MediaAsset, by) -> MediaAsset:
     return locked
 
 
+def asset_rename(*, asset: MediaAsset, title: str) -> MediaAsset:
+    """Gives the asset a new title (trimmed, at most 255 characters); a blank one is refused.
+    Only the title column is written: saving the whole row would overwrite the progress and
+    heartbeat a running job writes meanwhile."""
+    title = (title or "").strip()[:255]
+    if not title:
+        raise ValidationFailed(
+            "Escriba un título para el material.",
+            errors=[{"field": "title", "message": "Escriba un título."}],
+        )
+    with transaction.atomic():
+        MediaAsset.objects.filter(pk=asset.pk).update(title=title)
+    asset.title = title
+    return asset
+
+
 def _fail(asset_id: int, token: str | None, message: str, detail: str = "") -> None:
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().get(pk=asset_id)

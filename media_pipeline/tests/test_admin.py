@@ -98,3 +98,38 @@ def test_an_upload_over_the_limit_says_so_in_spanish(client_for, settings):
     assert response.status_code == 413
     assert "demasiado grande" in response.content.decode()
     assert MediaAsset.objects.count() == 0
+
+
+def test_the_asset_page_renames_the_asset(client_for):
+    asset = MediaAssetFactory(title="Clase 3", status="ready", progress=100)
+    page = f"{LIST_URL}edit/{asset.pk}/"
+    response = client_for("tv_staff").post(page, {"title": "  Clase 3: fracciones  "}, follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    html = response.content.decode()
+    assert "Título guardado." in html and "Clase 3: fracciones" in html
+    asset.refresh_from_db()
+    assert asset.title == "Clase 3: fracciones"
+
+
+def test_an_empty_title_is_refused_in_spanish_and_the_old_one_stays(client_for):
+    asset = MediaAssetFactory(title="Clase 3", status="ready", progress=100)
+    page = f"{LIST_URL}edit/{asset.pk}/"
+    response = client_for("tv_staff").post(page, {"title": "   "}, follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    html = response.content.decode()
+    assert "Escriba un título para el material." in html and "Título guardado." not in html
+    asset.refresh_from_db()
+    assert asset.title == "Clase 3"
+
+
+def test_renaming_is_a_service_the_admin_and_scripts_share():
+    from core.errors import ValidationFailed
+    from media_pipeline import services
+
+    asset = MediaAssetFactory(title="Clase 3")
+    renamed = services.asset_rename(asset=asset, title="x" * 300)
+    assert renamed.title == "x" * 255
+    assert MediaAsset.objects.get(pk=asset.pk).title == "x" * 255
+    with pytest.raises(ValidationFailed) as refused:
+        services.asset_rename(asset=asset, title=" ")
+    assert refused.value.errors == [{"field": "title", "message": "Escriba un título."}]
