@@ -1,5 +1,7 @@
 """Thin Celery tasks: ids in, one service call. Each service takes a row lock and returns early
-when the work is done or a live run has it, so a task delivered twice does its work once."""
+when the work is done or a live run has it, so a task delivered twice does its work once.
+The services never import this module: they send the probe and the transcode by the name and
+queue these declarations take from services.PROBE_JOB and services.TRANSCODE_JOB."""
 
 import logging
 
