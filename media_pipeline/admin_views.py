@@ -13,7 +13,6 @@ from core.errors import DomainError
 from media_pipeline import selectors, services
 from media_pipeline.models import MediaAsset
 from media_pipeline.permissions import user_can_manage_media
-from media_pipeline.profiles import PROFILES
 
 INDEX_URL_NAME = "wagtailsnippets_media_pipeline_mediaasset:list"
 DETAIL_URL_NAME = "wagtailsnippets_media_pipeline_mediaasset:edit"
@@ -82,38 +81,15 @@ def asset_detail_view(request, pk):
     _require_media_staff(request)
     asset = get_object_or_404(selectors.asset_list(), pk=pk)
     if request.method == "POST" and "title" in request.POST:
-        title = request.POST["title"].strip()
-        if title:
-            MediaAsset.objects.filter(pk=asset.pk).update(title=title[:255])
+        try:
+            services.asset_rename(asset=asset, title=request.POST["title"])
             messages.success(request, "Título guardado.")
+        except DomainError as exc:
+            messages.error(request, exc.detail)
         return redirect(detail_url(asset))
-    renditions = []
-    for rendition in sorted(
-        asset.renditions.all(),
-        key=lambda r: PROFILES[r.profile].order if r.profile in PROFILES else 9,
-    ):
-        profile = PROFILES.get(rendition.profile)
-        renditions.append(
-            {
-                "label": profile.label if profile else rendition.profile,
-                "profile": rendition.profile,
-                "size_mb": rendition.size_bytes / 1_000_000,
-                "width": rendition.width,
-                "height": rendition.height,
-                "mb_per_hour": (
-                    profile.mb_per_hour(rendition.size_bytes, rendition.duration_seconds)
-                    if profile and profile.budget_mb_per_hour and rendition.duration_seconds
-                    else None
-                ),
-                "budget": profile.budget_mb_per_hour if profile else None,
-                "download_url": selectors.staff_download_url(
-                    asset=asset, profile=rendition.profile
-                ),
-            }
-        )
     context = {
         "asset": asset,
-        "renditions": renditions,
+        "renditions": selectors.asset_renditions(asset=asset),
         "queue_position": selectors.asset_queue_position(asset=asset),
         "original_url": selectors.staff_download_url(asset=asset, profile="original"),
         "index_url": reverse(INDEX_URL_NAME),

@@ -1,6 +1,7 @@
 """The media API (mounted at /api/v1/media). Staff roles only: presenters, TV staff, coaches,
 validators and superusers."""
 
+from dataclasses import asdict
 from uuid import UUID
 
 from django.conf import settings
@@ -21,7 +22,6 @@ from core.schemas import Error
 from media_pipeline import selectors, services
 from media_pipeline.models import MediaAsset, UploadSession
 from media_pipeline.permissions import user_can_manage_media
-from media_pipeline.profiles import PROFILES
 from media_pipeline.schemas import AssetListOut, AssetOut, UploadOut, UploadStartIn
 
 router = Router(tags=["Material audiovisual"], auth=API_AUTH)
@@ -60,35 +60,17 @@ def _require_staff(request: HttpRequest):
     return user
 
 
+def _rendition_out(rendition: selectors.StaffRendition) -> dict:
+    """The API rounds what the admin page formats: MB to 2 decimals, MB per hour to 1."""
+    mb_per_hour = rendition.mb_per_hour
+    return {
+        **asdict(rendition),
+        "size_mb": round(rendition.size_mb, 2),
+        "mb_per_hour": round(mb_per_hour, 1) if mb_per_hour is not None else None,
+    }
+
+
 def asset_out(asset: MediaAsset, *, duplicate: bool = False) -> dict:
-    renditions = []
-    for rendition in sorted(
-        asset.renditions.all(),
-        key=lambda r: PROFILES[r.profile].order if r.profile in PROFILES else 9,
-    ):
-        profile = PROFILES.get(rendition.profile)
-        renditions.append(
-            {
-                "profile": rendition.profile,
-                "label": profile.label if profile else rendition.profile,
-                "size_bytes": rendition.size_bytes,
-                "size_mb": round(rendition.size_bytes / 1_000_000, 2),
-                "mime_type": rendition.mime_type,
-                "width": rendition.width,
-                "height": rendition.height,
-                "duration_seconds": rendition.duration_seconds,
-                "bitrate": rendition.bitrate,
-                "mb_per_hour": (
-                    round(profile.mb_per_hour(rendition.size_bytes, rendition.duration_seconds), 1)
-                    if profile and profile.budget_mb_per_hour and rendition.duration_seconds
-                    else None
-                ),
-                "budget_mb_per_hour": profile.budget_mb_per_hour if profile else None,
-                "download_url": selectors.staff_download_url(
-                    asset=asset, profile=rendition.profile
-                ),
-            }
-        )
     return {
         "id": asset.pk,
         "title": asset.title,
@@ -115,7 +97,7 @@ def asset_out(asset: MediaAsset, *, duplicate: bool = False) -> dict:
         "created_at": asset.created_at,
         "finished_at": asset.finished_at,
         "duplicate": duplicate,
-        "renditions": renditions,
+        "renditions": [_rendition_out(r) for r in selectors.asset_renditions(asset=asset)],
     }
 
 

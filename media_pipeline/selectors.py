@@ -49,6 +49,63 @@ def _renditions(asset: MediaAsset) -> dict[str, Rendition]:
     return {r.profile: r for r in asset.renditions.all()}
 
 
+def _in_ladder_order(renditions) -> list[Rendition]:
+    """Lightest first, as PROFILES orders them; a profile it does not know goes last."""
+    return sorted(
+        renditions, key=lambda r: PROFILES[r.profile].order if r.profile in PROFILES else 9
+    )
+
+
+@dataclass
+class StaffRendition:
+    """One rendition as staff see it: its size against its profile's data budget and the
+    staff-only download."""
+
+    profile: str
+    label: str
+    size_bytes: int
+    size_mb: float
+    mime_type: str
+    width: int | None
+    height: int | None
+    duration_seconds: float | None
+    bitrate: int | None
+    mb_per_hour: float | None  # None: the profile has no budget (the poster) or no duration
+    budget_mb_per_hour: float | None
+    download_url: str
+
+
+def asset_renditions(*, asset: MediaAsset) -> list[StaffRendition]:
+    """Every rendition of the asset, the poster included, lightest first: what the admin's
+    asset page and the API list. Reads `asset.renditions.all()`, so an asset from
+    `asset_list()` costs no query."""
+    listed = []
+    for rendition in _in_ladder_order(asset.renditions.all()):
+        profile = PROFILES.get(rendition.profile)
+        budget = profile.budget_mb_per_hour if profile else None
+        listed.append(
+            StaffRendition(
+                profile=rendition.profile,
+                label=profile.label if profile else rendition.profile,
+                size_bytes=rendition.size_bytes,
+                size_mb=rendition.size_bytes / 1_000_000,
+                mime_type=rendition.mime_type,
+                width=rendition.width,
+                height=rendition.height,
+                duration_seconds=rendition.duration_seconds,
+                bitrate=rendition.bitrate,
+                mb_per_hour=(
+                    profile.mb_per_hour(rendition.size_bytes, rendition.duration_seconds)
+                    if budget and rendition.duration_seconds
+                    else None
+                ),
+                budget_mb_per_hour=budget,
+                download_url=staff_download_url(asset=asset, profile=rendition.profile),
+            )
+        )
+    return listed
+
+
 def rendition_filename(*, asset: MediaAsset, profile: str, base: str | None = None) -> str:
     """A download name such as `leccion-12-solo-audio.m4a` (base defaults to the title)."""
     from django.utils.text import slugify
@@ -85,9 +142,8 @@ class RenditionView:
 def rendition_views(*, asset: MediaAsset) -> list[RenditionView]:
     """The downloadable renditions (not the poster), lightest first, with sizes."""
     views = []
-    for rendition in sorted(
-        (r for r in asset.renditions.all() if r.profile in PROFILES and r.profile != POSTER),
-        key=lambda r: PROFILES[r.profile].order,
+    for rendition in _in_ladder_order(
+        r for r in asset.renditions.all() if r.profile in PROFILES and r.profile != POSTER
     ):
         profile = PROFILES[rendition.profile]
         views.append(

@@ -12,10 +12,12 @@ import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import kombu.exceptions
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 Status = MediaAsset.Status
 HASH_CHUNK = 1024 * 1024
+# A received chunk stays in memory up to this size, then spills to a temporary file.
+CHUNK_SPOOL_BYTES = 4 * 1024**2
 # Share of the progress bar that belongs to ffmpeg; the rest is checking and storing outputs.
 TRANSCODE_SHARE = 95
 
@@ -148,6 +152,22 @@ def asset_create_from_upload(
 
 
 # --- queueing -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """A task of tasks.py as the services send it: by its registered name, to its queue. Tasks
+    import services, never the other way round, so the `@shared_task` declarations read their
+    name and queue from here. The queue is sent with every message: Celery applies a task's
+    declared options to a message sent by name only when the sending process has that task
+    registered, and a web process need not have."""
+
+    name: str
+    queue: str
+
+
+PROBE_JOB = Job(name="media_pipeline.probe", queue="short")
+TRANSCODE_JOB = Job(name="media_pipeline.transcode", queue="media")
+
+
 def _is_stale(asset: MediaAsset, now=None) -> bool:
     now = now or timezone.now()
     beat = asset.heartbeat_at or asset.started_at
@@ -158,8 +178,6 @@ def asset_queue(*, asset_id: int) -> None:
     """Sends the asset to the next step it needs, unless it is finished or a live run already
     has it. Safe to call any number of times (another app calls it when a recording is
     attached)."""
-    from media_pipeline import tasks
-
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
         if asset is None or asset.is_finished:
@@ -175,23 +193,23 @@ def asset_queue(*, asset_id: int) -> None:
         if asset.status == Status.UPLOADED and recently_sent:
             return
         if asset.status in (Status.UPLOADED, Status.PROBING):
-            task = tasks.probe_asset_task
+            job = PROBE_JOB
             if asset.status == Status.PROBING:
                 asset.status = Status.UPLOADED
         else:
-            task = tasks.transcode_asset_task
+            job = TRANSCODE_JOB
             asset.status = Status.QUEUED
         asset.job_token = ""
         asset.queued_at = timezone.now()
         asset.save(update_fields=["status", "job_token", "queued_at", "updated_at"])
-        transaction.on_commit(lambda: _send(task, asset_id))
+        transaction.on_commit(lambda: _send(job, asset_id))
 
 
-def _send(task, asset_id: int) -> None:
+def _send(job: Job, asset_id: int) -> None:
     """Sends the job's message. With the broker unreachable the asset stays as it is with no
     queued time, so the sweeper sends it again later; the request that stored it succeeds."""
     try:
-        task.delay(asset_id)
+        current_app.send_task(job.name, args=[asset_id], queue=job.queue)
     except kombu.exceptions.OperationalError:
         logger.warning("broker unreachable: media asset %s waits for the sweeper", asset_id)
         MediaAsset.objects.filter(pk=asset_id, status__in=[Status.UPLOADED, Status.QUEUED]).update(
@@ -224,6 +242,22 @@ def asset_retry(*, asset: MediaAsset, by) -> MediaAsset:
         asset_id = locked.pk
         transaction.on_commit(lambda: asset_queue(asset_id=asset_id))
     return locked
+
+
+def asset_rename(*, asset: MediaAsset, title: str) -> MediaAsset:
+    """Gives the asset a new title (trimmed, at most 255 characters); a blank one is refused.
+    Only the title column is written: saving the whole row would overwrite the progress and
+    heartbeat a running job writes meanwhile."""
+    title = (title or "").strip()[:255]
+    if not title:
+        raise ValidationFailed(
+            "Escriba un título para el material.",
+            errors=[{"field": "title", "message": "Escriba un título."}],
+        )
+    with transaction.atomic():
+        MediaAsset.objects.filter(pk=asset.pk).update(title=title)
+    asset.title = title
+    return asset
 
 
 def _fail(asset_id: int, token: str | None, message: str, detail: str = "") -> None:
@@ -260,8 +294,6 @@ def _local_path(storage: Storage, name: str, work: Path) -> str:
 def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset | None:
     """uploaded -> probing -> queued (and the transcode task sent), or failed with a Spanish
     reason. Returns early when the asset is past probing or a live run is probing it."""
-    from media_pipeline import tasks
-
     token = uuid.uuid4().hex
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
@@ -319,7 +351,7 @@ def asset_probe(*, asset_id: int, use_ffprobe: bool | None = None) -> MediaAsset
         asset.queued_at = timezone.now()
         asset.job_token = ""
         asset.save()
-        transaction.on_commit(lambda: _send(tasks.transcode_asset_task, asset_id))
+        transaction.on_commit(lambda: _send(TRANSCODE_JOB, asset_id))
     return asset
 
 
@@ -466,6 +498,22 @@ def _verify_output(out: ffmpeg.PlannedOutput, path: str, source_duration: float)
     }
 
 
+INTERNAL_FAILURE = (
+    "El procesamiento falló por un error interno. Use «Reintentar»; si vuelve a fallar, "
+    "avise al personal técnico."
+)
+
+
+class _JobFailed(Exception):
+    """A step of the transcode found a reason to fail the job: `message` is Spanish, for
+    people; `detail` is the technical reason, for staff."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
 def asset_transcode(*, asset_id: int) -> MediaAsset | None:
     """queued -> transcoding -> ready (one rendition per planned profile), or failed.
 
@@ -473,43 +521,13 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
     whose heartbeat is fresh. A stale run's job is taken over; its leftovers are removed. The
     renditions appear in one transaction, so there is never a half set."""
     token = uuid.uuid4().hex
-    with transaction.atomic():
-        asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
-        if asset is None:
-            return None
-        if asset.status in (Status.UPLOADED, Status.PROBING):
-            pass  # probing first (below, outside the lock)
-        elif asset.status != Status.QUEUED and not (
-            asset.status == Status.TRANSCODING and _is_stale(asset)
-        ):
-            return asset
-        else:
-            if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
-                asset.status = Status.FAILED
-                asset.error_message = (
-                    f"El procesamiento se interrumpió {asset.attempts} veces sin terminar. "
-                    "Revise el archivo y use «Reintentar»."
-                )
-                asset.job_token = ""
-                asset.eta_seconds = None
-                asset.finished_at = timezone.now()
-                asset.save()
-                return asset
-            now = timezone.now()
-            asset.status = Status.TRANSCODING
-            asset.job_token = token
-            asset.attempts += 1
-            asset.started_at = now
-            asset.heartbeat_at = now
-            asset.progress = 0
-            asset.eta_seconds = None
-            asset.queue_position = None
-            asset.save()
-    if asset.status in (Status.UPLOADED, Status.PROBING):
+    asset = _transcode_claim(asset_id=asset_id, token=token)
+    if asset is not None and asset.status in (Status.UPLOADED, Status.PROBING):
         # Reached the media queue before probing (e.g. requeued by hand): probe now; probing
         # queues the transcode when it succeeds.
         return asset_probe(asset_id=asset_id)
-
+    if asset is None or asset.job_token != token:
+        return asset
     storage = asset.original.storage
     work = _work_dir(asset_id)
     shutil.rmtree(work, ignore_errors=True)  # a killed run's scratch files
@@ -517,121 +535,202 @@ def asset_transcode(*, asset_id: int) -> MediaAsset | None:
     stored: list[str] = []
     try:
         _clean_leftovers(storage, asset)
-        info = ffmpeg.ProbeResult(
-            duration=asset.duration_seconds,
-            has_video=asset.kind == MediaAsset.Kind.VIDEO and bool(asset.width),
-            has_audio=bool(asset.audio_codec),
-            width=asset.width,
-            height=asset.height,
-            frame_rate=asset.frame_rate,
+        plan = _transcode_plan(asset=asset, work=work, storage=storage)
+        outputs = _ladder_encode(asset=asset, token=token, plan=plan, work=work, storage=storage)
+        checked = _outputs_verify(plan=plan, outputs=outputs)
+        finals = _outputs_store(
+            asset=asset, token=token, plan=plan, outputs=outputs, storage=storage, stored=stored
         )
-        plan = ffmpeg.plan_ladder(info)
-        if not plan.outputs:
-            _fail(asset_id, token, ffmpeg.NO_STREAMS)
-            return MediaAsset.objects.get(pk=asset_id)
-        problem = _check_free_space(plan, work, storage)
-        if problem:
-            _fail(asset_id, token, problem)
-            return MediaAsset.objects.get(pk=asset_id)
-        source = _local_path(storage, asset.original.name, work)
-        outputs = {
-            o.profile.key: str(work / f"{o.profile.key}.{o.profile.extension}")
-            for o in plan.outputs
-        }
-        args = ffmpeg.ladder_command(source, plan, outputs, preset=settings.MEDIA_X264_PRESET)
-        writer = _ProgressWriter(asset_id, token, plan.duration)
-        try:
-            ffmpeg.run_with_progress(args, on_progress=writer, cwd=str(work))
-        except ffmpeg.Aborted:
-            return MediaAsset.objects.get(pk=asset_id)
-        except ffmpeg.FfmpegFailed as exc:
-            _fail(
-                asset_id,
-                token,
-                "ffmpeg no pudo convertir el archivo: puede estar dañado o usar un formato no "
-                "admitido. El detalle técnico está abajo; use «Reintentar» después de revisarlo.",
-                exc.stderr_tail,
-            )
-            return MediaAsset.objects.get(pk=asset_id)
-
-        checked = {}
-        for out in plan.outputs:
-            try:
-                checked[out.profile.key] = _verify_output(
-                    out, outputs[out.profile.key], plan.duration
-                )
-            except ffmpeg.ProbeError as exc:
-                _fail(asset_id, token, exc.message, exc.detail)
-                return MediaAsset.objects.get(pk=asset_id)
-        MediaAsset.objects.filter(pk=asset_id, job_token=token).update(
-            progress=TRANSCODE_SHARE + 2, eta_seconds=5, heartbeat_at=timezone.now()
+        ready = _renditions_replace(
+            asset_id=asset_id,
+            token=token,
+            plan=plan,
+            outputs=outputs,
+            checked=checked,
+            finals=finals,
+            storage=storage,
         )
-
-        # Each output is stored whole or not at all (see _store_output).
-        folder = f"{_rendition_dir(asset)}/{token[:12]}"
-        finals: dict[str, str] = {}
-        slug = slugify(asset.title)[:40].strip("-") or "material"
-        for out in plan.outputs:
-            key = out.profile.key
-            final = _store_output(
-                storage, outputs[key], f"{folder}/{slug}-{key}.{out.profile.extension}"
-            )
-            stored.append(final)
-            finals[key] = final
-            # storing a large rendition in a remote bucket can take a while: keep beating
-            MediaAsset.objects.filter(pk=asset_id, job_token=token).update(
-                heartbeat_at=timezone.now()
-            )
-
-        with transaction.atomic():
-            locked = MediaAsset.objects.select_for_update().get(pk=asset_id)
-            if locked.job_token != token:
-                raise ffmpeg.Aborted
-            old_files = list(locked.renditions.values_list("file", flat=True))
-            locked.renditions.all().delete()
-            for out in plan.outputs:
-                key = out.profile.key
-                data = checked[key]
-                Rendition.objects.create(
-                    asset=locked,
-                    profile=key,
-                    file=finals[key],
-                    size_bytes=data["size_bytes"],
-                    bitrate=data.get("bitrate"),
-                    width=data.get("width"),
-                    height=data.get("height"),
-                    duration_seconds=data.get("duration_seconds"),
-                    sha256=_sha256_of(outputs[key]),
-                    mime_type=out.profile.mime_type,
-                )
-            locked.status = Status.READY
-            locked.progress = 100
-            locked.eta_seconds = 0
-            locked.error_message = ""
-            locked.error_detail = ""
-            locked.job_token = ""
-            locked.heartbeat_at = timezone.now()
-            locked.finished_at = timezone.now()
-            locked.save()
-            transaction.on_commit(lambda: [storage.delete(n) for n in old_files])
         stored.clear()
-        return locked
+        return ready
     except ffmpeg.Aborted:
+        return MediaAsset.objects.get(pk=asset_id)
+    except _JobFailed as exc:
+        _fail(asset_id, token, exc.message, exc.detail)
         return MediaAsset.objects.get(pk=asset_id)
     except Exception as exc:
         logger.exception("transcoding media asset %s failed", asset_id)
-        _fail(
-            asset_id,
-            token,
-            "El procesamiento falló por un error interno. Use «Reintentar»; si vuelve a fallar, "
-            "avise al personal técnico.",
-            repr(exc),
-        )
+        _fail(asset_id, token, INTERNAL_FAILURE, repr(exc))
         return MediaAsset.objects.get(pk=asset_id)
     finally:
         for name in stored:  # outputs of a run that did not commit
             storage.delete(name)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _transcode_claim(*, asset_id: int, token: str) -> MediaAsset | None:
+    """Under the row lock: takes the job for this run (status transcoding, `job_token` set to
+    `token`) when it is queued or its run went stale, fails it after MEDIA_MAX_ATTEMPTS, and
+    leaves it as it is otherwise (the caller tells these apart by status and token)."""
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().filter(pk=asset_id).first()
+        if asset is None or asset.status in (Status.UPLOADED, Status.PROBING):
+            return asset  # probing comes first (the caller does it, outside the lock)
+        if asset.status != Status.QUEUED and not (
+            asset.status == Status.TRANSCODING and _is_stale(asset)
+        ):
+            return asset
+        if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
+            asset.status = Status.FAILED
+            asset.error_message = (
+                f"El procesamiento se interrumpió {asset.attempts} veces sin terminar. "
+                "Revise el archivo y use «Reintentar»."
+            )
+            asset.job_token = ""
+            asset.eta_seconds = None
+            asset.finished_at = timezone.now()
+            asset.save()
+            return asset
+        now = timezone.now()
+        asset.status = Status.TRANSCODING
+        asset.job_token = token
+        asset.attempts += 1
+        asset.started_at = now
+        asset.heartbeat_at = now
+        asset.progress = 0
+        asset.eta_seconds = None
+        asset.queue_position = None
+        asset.save()
+    return asset
+
+
+def _transcode_plan(*, asset: MediaAsset, work: Path, storage: Storage) -> ffmpeg.LadderPlan:
+    """The renditions this asset gets, from what probing stored; _JobFailed when there is
+    nothing to make or no room to make it."""
+    info = ffmpeg.ProbeResult(
+        duration=asset.duration_seconds,
+        has_video=asset.kind == MediaAsset.Kind.VIDEO and bool(asset.width),
+        has_audio=bool(asset.audio_codec),
+        width=asset.width,
+        height=asset.height,
+        frame_rate=asset.frame_rate,
+    )
+    plan = ffmpeg.plan_ladder(info)
+    if not plan.outputs:
+        raise _JobFailed(ffmpeg.NO_STREAMS)
+    problem = _check_free_space(plan, work, storage)
+    if problem:
+        raise _JobFailed(problem)
+    return plan
+
+
+def _ladder_encode(
+    *, asset: MediaAsset, token: str, plan: ffmpeg.LadderPlan, work: Path, storage: Storage
+) -> dict[str, str]:
+    """Runs ffmpeg once for the whole ladder, writing progress as it goes; returns profile key
+    -> local path of each output. Raises ffmpeg.Aborted when another run took the job."""
+    source = _local_path(storage, asset.original.name, work)
+    outputs = {
+        o.profile.key: str(work / f"{o.profile.key}.{o.profile.extension}") for o in plan.outputs
+    }
+    args = ffmpeg.ladder_command(source, plan, outputs, preset=settings.MEDIA_X264_PRESET)
+    writer = _ProgressWriter(asset.pk, token, plan.duration)
+    try:
+        ffmpeg.run_with_progress(args, on_progress=writer, cwd=str(work))
+    except ffmpeg.FfmpegFailed as exc:
+        raise _JobFailed(
+            "ffmpeg no pudo convertir el archivo: puede estar dañado o usar un formato no "
+            "admitido. El detalle técnico está abajo; use «Reintentar» después de revisarlo.",
+            exc.stderr_tail,
+        ) from exc
+    return outputs
+
+
+def _outputs_verify(*, plan: ffmpeg.LadderPlan, outputs: dict[str, str]) -> dict[str, dict]:
+    """Profile key -> what reading each output back showed (see _verify_output)."""
+    checked = {}
+    for out in plan.outputs:
+        try:
+            checked[out.profile.key] = _verify_output(out, outputs[out.profile.key], plan.duration)
+        except ffmpeg.ProbeError as exc:
+            raise _JobFailed(exc.message, exc.detail) from exc
+    return checked
+
+
+def _outputs_store(
+    *,
+    asset: MediaAsset,
+    token: str,
+    plan: ffmpeg.LadderPlan,
+    outputs: dict[str, str],
+    storage: Storage,
+    stored: list[str],
+) -> dict[str, str]:
+    """Stores each output whole or not at all (see _store_output) in a folder of this run;
+    returns profile key -> stored name, and appends each stored name to `stored` so that the
+    caller deletes them if the run does not commit."""
+    MediaAsset.objects.filter(pk=asset.pk, job_token=token).update(
+        progress=TRANSCODE_SHARE + 2, eta_seconds=5, heartbeat_at=timezone.now()
+    )
+    folder = f"{_rendition_dir(asset)}/{token[:12]}"
+    slug = slugify(asset.title)[:40].strip("-") or "material"
+    finals: dict[str, str] = {}
+    for out in plan.outputs:
+        key = out.profile.key
+        final = _store_output(
+            storage, outputs[key], f"{folder}/{slug}-{key}.{out.profile.extension}"
+        )
+        stored.append(final)
+        finals[key] = final
+        # storing a large rendition in a remote bucket can take a while: keep beating
+        MediaAsset.objects.filter(pk=asset.pk, job_token=token).update(heartbeat_at=timezone.now())
+    return finals
+
+
+def _renditions_replace(
+    *,
+    asset_id: int,
+    token: str,
+    plan: ffmpeg.LadderPlan,
+    outputs: dict[str, str],
+    checked: dict[str, dict],
+    finals: dict[str, str],
+    storage: Storage,
+) -> MediaAsset:
+    """In one transaction, if this run still owns the job: the new renditions replace the old
+    ones and the asset is ready; the old files are deleted after commit. Raises ffmpeg.Aborted
+    when another run took the job."""
+    with transaction.atomic():
+        locked = MediaAsset.objects.select_for_update().get(pk=asset_id)
+        if locked.job_token != token:
+            raise ffmpeg.Aborted
+        old_files = list(locked.renditions.values_list("file", flat=True))
+        locked.renditions.all().delete()
+        for out in plan.outputs:
+            key = out.profile.key
+            data = checked[key]
+            Rendition.objects.create(
+                asset=locked,
+                profile=key,
+                file=finals[key],
+                size_bytes=data["size_bytes"],
+                bitrate=data.get("bitrate"),
+                width=data.get("width"),
+                height=data.get("height"),
+                duration_seconds=data.get("duration_seconds"),
+                sha256=_sha256_of(outputs[key]),
+                mime_type=out.profile.mime_type,
+            )
+        locked.status = Status.READY
+        locked.progress = 100
+        locked.eta_seconds = 0
+        locked.error_message = ""
+        locked.error_detail = ""
+        locked.job_token = ""
+        locked.heartbeat_at = timezone.now()
+        locked.finished_at = timezone.now()
+        locked.save()
+        transaction.on_commit(lambda: [storage.delete(n) for n in old_files])
+    return locked
 
 
 def asset_run_lost(*, asset_id: int) -> None:
@@ -735,8 +834,21 @@ def upload_append(
     bytes already received is accepted for its new bytes only (a client retrying after a lost
     response); a chunk that starts past the received bytes is refused with 409 and the offset
     to continue from. On the last byte the original is assembled and the asset created."""
-    length = last - first + 1
-    if length > settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES:
+    _chunk_check(session=session, first=first, last=last, total=total)
+    # Read the body before taking the lock: a slow link must not hold a row lock.
+    spool = _chunk_read(stream=stream, length=last - first + 1)
+    try:
+        locked = _chunk_store(session=session, first=first, last=last, spool=spool)
+    finally:
+        spool.close()
+    if locked.offset == locked.size:
+        return upload_finish(session=locked)
+    return locked
+
+
+def _chunk_check(*, session: UploadSession, first: int, last: int, total: int) -> None:
+    """Refuses a chunk too large for one request or outside the announced file."""
+    if last - first + 1 > settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES:
         raise PayloadTooLarge(
             "El fragmento es demasiado grande: envíe fragmentos de hasta "
             f"{settings.MEDIA_UPLOAD_CHUNK_MAX_BYTES // 1024**2} MB.",
@@ -755,10 +867,14 @@ def upload_append(
             code="bad_content_range",
             errors=[{"field": "Content-Range", "message": "FIN debe ser menor que TOTAL."}],
         )
-    # Read the body before taking the lock: a slow link must not hold a row lock.
-    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024**2)  # noqa: SIM115
+
+
+def _chunk_read(*, stream, length: int) -> tempfile.SpooledTemporaryFile:
+    """Reads the chunk's `length` bytes into a spooled file (the caller closes it); refuses a
+    body shorter or longer than that."""
+    spool = tempfile.SpooledTemporaryFile(max_size=CHUNK_SPOOL_BYTES)  # noqa: SIM115
     received = 0
-    while received < length + 1:
+    while received < length + 1:  # one byte more than announced shows a longer body
         chunk = stream.read(min(HASH_CHUNK, length + 1 - received))
         if not chunk:
             break
@@ -772,18 +888,24 @@ def upload_append(
             code="chunk_length_mismatch",
             errors=[{"field": "body", "message": "La longitud no coincide con Content-Range."}],
         )
+    return spool
+
+
+def _chunk_store(
+    *, session: UploadSession, first: int, last: int, spool: tempfile.SpooledTemporaryFile
+) -> UploadSession:
+    """Under the session's row lock: stores the chunk's bytes past the received offset as one
+    more part and moves the offset. A finished session is returned as it is; a cancelled one
+    or a gap before `first` is refused."""
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().get(pk=session.pk)
         if locked.status == UploadSession.Status.COMPLETE:
-            spool.close()
             return locked
         if locked.status == UploadSession.Status.CANCELLED:
-            spool.close()
             raise ConflictError(
                 "Esta subida fue cancelada. Empiece una nueva.", code="upload_cancelled"
             )
         if first > locked.offset:
-            spool.close()
             raise ChunkOutOfOrder(
                 f"Faltan bytes: el servidor tiene {locked.offset} y el fragmento empieza en "
                 f"{first}. Continúe desde el byte {locked.offset}.",
@@ -793,27 +915,31 @@ def upload_append(
                 },
             )
         if last < locked.offset:  # all repeated
-            spool.close()
             return locked
         skip = locked.offset - first
-        if skip:
-            # File.chunks() rewinds to 0, so the new bytes go into a file of their own.
-            fresh = tempfile.SpooledTemporaryFile(max_size=4 * 1024**2)  # noqa: SIM115
-            spool.seek(skip)
-            shutil.copyfileobj(spool, fresh, HASH_CHUNK)
-            spool.close()
-            spool = fresh
-        storage = MediaAsset._meta.get_field("original").storage
-        part_name = storage.save(
-            f"media/uploads/{locked.pk}/{locked.offset:015d}.part", File(spool)
-        )
-        spool.close()
-        locked.parts = [*locked.parts, [locked.offset, length - skip, part_name]]
+        fresh = _bytes_from(spool, skip)
+        try:
+            storage = MediaAsset._meta.get_field("original").storage
+            part_name = storage.save(
+                f"media/uploads/{locked.pk}/{locked.offset:015d}.part", File(fresh)
+            )
+        finally:
+            fresh.close()
+        locked.parts = [*locked.parts, [locked.offset, last - first + 1 - skip, part_name]]
         locked.offset = last + 1
         locked.save(update_fields=["parts", "offset", "updated_at"])
-    if locked.offset == locked.size:
-        return upload_finish(session=locked)
     return locked
+
+
+def _bytes_from(spool: tempfile.SpooledTemporaryFile, skip: int) -> tempfile.SpooledTemporaryFile:
+    """The spooled bytes from `skip` on. File.chunks() rewinds to 0, so when some bytes are
+    skipped the rest go into a file of their own."""
+    if not skip:
+        return spool
+    fresh = tempfile.SpooledTemporaryFile(max_size=CHUNK_SPOOL_BYTES)  # noqa: SIM115
+    spool.seek(skip)
+    shutil.copyfileobj(spool, fresh, HASH_CHUNK)
+    return fresh
 
 
 class _ConcatenatedParts:

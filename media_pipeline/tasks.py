@@ -1,5 +1,7 @@
 """Thin Celery tasks: ids in, one service call. Each service takes a row lock and returns early
-when the work is done or a live run has it, so a task delivered twice does its work once."""
+when the work is done or a live run has it, so a task delivered twice does its work once.
+The services never import this module: they send the probe and the transcode by the name and
+queue these declarations take from services.PROBE_JOB and services.TRANSCODE_JOB."""
 
 import logging
 
@@ -45,9 +47,9 @@ class MediaJobTask(Task):
 
 
 @shared_task(
-    name="media_pipeline.probe",
+    name=services.PROBE_JOB.name,
     base=MediaJobTask,
-    queue="short",
+    queue=services.PROBE_JOB.queue,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=15 * 60,
@@ -57,9 +59,9 @@ def probe_asset_task(asset_id: int) -> None:
 
 
 @shared_task(
-    name="media_pipeline.transcode",
+    name=services.TRANSCODE_JOB.name,
     base=MediaJobTask,
-    queue="media",
+    queue=services.TRANSCODE_JOB.queue,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=TRANSCODE_TIME_LIMIT,

@@ -1,5 +1,7 @@
 """The media library in the Wagtail admin: list with live progress, asset page, retry, upload."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -98,3 +100,83 @@ def test_an_upload_over_the_limit_says_so_in_spanish(client_for, settings):
     assert response.status_code == 413
     assert "demasiado grande" in response.content.decode()
     assert MediaAsset.objects.count() == 0
+
+
+def test_the_asset_page_renames_the_asset(client_for):
+    asset = MediaAssetFactory(title="Clase 3", status="ready", progress=100)
+    page = f"{LIST_URL}edit/{asset.pk}/"
+    response = client_for("tv_staff").post(page, {"title": "  Clase 3: fracciones  "}, follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    html = response.content.decode()
+    assert "Título guardado." in html and "Clase 3: fracciones" in html
+    asset.refresh_from_db()
+    assert asset.title == "Clase 3: fracciones"
+
+
+def test_an_empty_title_is_refused_in_spanish_and_the_old_one_stays(client_for):
+    asset = MediaAssetFactory(title="Clase 3", status="ready", progress=100)
+    page = f"{LIST_URL}edit/{asset.pk}/"
+    response = client_for("tv_staff").post(page, {"title": "   "}, follow=True)
+    assert response.redirect_chain == [(page, 302)]
+    html = response.content.decode()
+    assert "Escriba un título para el material." in html and "Título guardado." not in html
+    asset.refresh_from_db()
+    assert asset.title == "Clase 3"
+
+
+def test_renaming_is_a_service_the_admin_and_scripts_share():
+    from core.errors import ValidationFailed
+    from media_pipeline import services
+
+    asset = MediaAssetFactory(title="Clase 3")
+    renamed = services.asset_rename(asset=asset, title="x" * 300)
+    assert renamed.title == "x" * 255
+    assert MediaAsset.objects.get(pk=asset.pk).title == "x" * 255
+    with pytest.raises(ValidationFailed) as refused:
+        services.asset_rename(asset=asset, title=" ")
+    assert refused.value.errors == [{"field": "title", "message": "Escriba un título."}]
+
+
+def _ladder(asset) -> None:
+    for profile, size in [
+        ("poster", 40_000),
+        ("video_360p", 5_500_000),
+        ("audio", 700_000),
+        ("video_240p", 3_000_000),
+    ]:
+        RenditionFactory(asset=asset, profile=profile, size_bytes=size, duration_seconds=120)
+
+
+def test_the_asset_page_and_the_api_list_the_same_renditions_in_ladder_order(
+    client_for, api_client_for
+):
+    asset = MediaAssetFactory(title="Clase 4", status="ready", progress=100)
+    _ladder(asset)
+    listed = api_client_for("coach").get(f"/api/v1/media/assets/{asset.pk}").json()["renditions"]
+    assert [r["profile"] for r in listed] == ["audio", "video_240p", "video_360p", "poster"]
+    html = client_for("coach").get(f"{LIST_URL}edit/{asset.pk}/").content.decode()
+    rows = re.findall(r'<span class="w-text-text-meta">\((\w+)\)</span>', html)
+    assert rows == [r["profile"] for r in listed]
+    for rendition in listed:
+        assert f'<a href="{rendition["download_url"]}">Descargar</a>' in html
+    assert "90 (120)" in html and "5,50 MB" in html  # the 240p's MB per hour, the 360p's size
+
+
+def test_one_selector_lists_an_assets_renditions_for_staff(django_assert_num_queries):
+    from media_pipeline import selectors
+
+    _ladder(MediaAssetFactory(status="ready"))
+    asset = selectors.asset_list().get()
+    with django_assert_num_queries(0):  # the renditions come with the asset
+        listed = selectors.asset_renditions(asset=asset)
+    assert [(r.profile, r.label) for r in listed] == [
+        ("audio", "Solo audio"),
+        ("video_240p", "Video liviano"),
+        ("video_360p", "Video estándar"),
+        ("poster", "Imagen de portada"),
+    ]
+    audio, light, _, poster = listed
+    assert (audio.size_mb, audio.mb_per_hour, audio.budget_mb_per_hour) == (0.7, 21.0, 25)
+    assert (light.mb_per_hour, light.budget_mb_per_hour) == (90.0, 120)
+    assert (poster.mb_per_hour, poster.budget_mb_per_hour) == (None, None)
+    assert poster.download_url == f"/medios/descargar/{asset.pk}/poster/"

@@ -132,3 +132,27 @@ def test_a_job_whose_message_never_reached_the_broker_is_sent_again(
     assert lost.status == "queued" and lost.queued_at is not None
     waiting.refresh_from_db()
     assert waiting.queued_at is not None
+
+
+def test_each_job_is_sent_to_the_queue_its_task_declares(django_capture_on_commit_callbacks):
+    # the services send tasks by name; a transcode in the short queue would block quick jobs
+    from celery.signals import before_task_publish
+
+    published = []
+
+    def record(sender=None, routing_key=None, **kwargs):
+        published.append((sender, routing_key))
+
+    uploaded = MediaAssetFactory(status="uploaded")
+    probed = MediaAssetFactory(status="queued", queued_at=None, duration_seconds=10)
+    before_task_publish.connect(record, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.asset_queue(asset_id=uploaded.pk)
+            services.asset_queue(asset_id=probed.pk)
+    finally:
+        before_task_publish.disconnect(record)
+    assert sorted(published) == [
+        ("media_pipeline.probe", "short"),
+        ("media_pipeline.transcode", "media"),
+    ]
