@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -52,6 +53,17 @@ from lms.selectors import current_enrollments, district_sizes_key
 from lms.students import RowError, StudentRow, students_csv_parse
 
 logger = logging.getLogger(__name__)
+
+# lms.tasks imports this module, so its tasks are queued here by name, on the queue each declares.
+IMPORT_STUDENTS_TASK = ("lms.import_students", "short")
+BUILD_LESSON_BUNDLES_TASK = ("lms.build_lesson_bundles", "media")
+
+
+def _task_queue(task: tuple[str, str], *args) -> None:
+    """Sends the task (name, queue) to the broker; call it from transaction.on_commit."""
+    name, queue = task
+    current_app.send_task(name, args=args, queue=queue)
+
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 WORKFLOW_NAME = "Validación de lecciones"
@@ -354,8 +366,6 @@ def student_import_job_create(
     if len(content) > MAX_IMPORT_BYTES:
         message = "El archivo pesa más de 2 MB; divídalo en partes."
         raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
-    from lms.tasks import import_students_task
-
     with transaction.atomic():
         job = StudentImportJob.objects.create(
             course=course,
@@ -366,7 +376,7 @@ def student_import_job_create(
             consent_confirmed=consent_confirmed,
             phase="En cola",
         )
-    transaction.on_commit(lambda: import_students_task.delay(job.pk))
+    transaction.on_commit(lambda: _task_queue(IMPORT_STUDENTS_TASK, job.pk))
     return job
 
 
@@ -478,8 +488,6 @@ def student_import_roster_take(*, job: StudentImportJob) -> list[dict]:
 
 def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -> list[int]:
     """Re-queues jobs whose worker went silent (the filesystem broker never redelivers)."""
-    from lms.tasks import import_students_task
-
     limit = timezone.now() - older_than
     stale = list(
         StudentImportJob.objects.filter(
@@ -491,7 +499,7 @@ def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -
     )
     for job_id in stale:
         StudentImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
-        import_students_task.delay(job_id)
+        transaction.on_commit(lambda job_id=job_id: _task_queue(IMPORT_STUDENTS_TASK, job_id))
     return stale
 
 
@@ -690,11 +698,9 @@ def _bundle_write(
 
 
 def lesson_bundles_queue(*, lesson_ids: list[int]) -> None:
-    from lms.tasks import build_lesson_bundles_task
-
     for lesson_id in set(lesson_ids):
         transaction.on_commit(
-            lambda lesson_id=lesson_id: build_lesson_bundles_task.delay(lesson_id)
+            lambda lesson_id=lesson_id: _task_queue(BUILD_LESSON_BUNDLES_TASK, lesson_id)
         )
 
 
