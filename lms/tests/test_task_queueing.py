@@ -8,7 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.models import StudentImportJob
-from lms.services import stale_import_jobs_requeue, student_import_job_create
+from lms.services import (
+    BUILD_LESSON_BUNDLES_TASK,
+    IMPORT_STUDENTS_TASK,
+    stale_import_jobs_requeue,
+    student_import_job_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +43,12 @@ def test_an_import_whose_worker_went_silent_is_queued_again_on_the_short_queue(
     with django_capture_on_commit_callbacks(execute=True):
         assert stale_import_jobs_requeue() == [job.pk]
     assert published_tasks == [("lms.import_students", [job.pk], "short")]
+
+
+def test_every_task_the_services_queue_by_name_exists_on_the_queue_the_services_use():
+    from celery import current_app
+
+    import lms.tasks  # noqa: F401 - registers the tasks with the app
+
+    for name, queue in (IMPORT_STUDENTS_TASK, BUILD_LESSON_BUNDLES_TASK):
+        assert current_app.tasks[name].queue == queue
