@@ -1,32 +1,32 @@
 from django import forms
+from django.apps import apps
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
 class LessonPageForm(WagtailAdminPageForm):
-    """The lesson editor's form (imported by lms.models, hence the late model imports).
+    """The lesson editor's form. lms.models names it as LessonPage's base form, so this module
+    reaches the page models through the app registry rather than importing them.
 
     Checks the lesson's on-air code and episode number against the other lessons of its
     course, so a presenter gets a Spanish message instead of a database error at publication."""
 
     def _course(self):
-        from lms.models import CoursePage
-
+        course_model = apps.get_model("lms", "CoursePage")
         if self.instance.pk and self.instance.depth:
             return self.instance.course
         parent = getattr(self, "parent_page", None)
         if parent is None:
             return None
-        return CoursePage.objects.filter(
+        return course_model.objects.filter(
             path=parent.path[: parent.steplen * (parent.depth - 1)]
         ).first()
 
     def _others(self):
-        from lms.models import LessonPage
-
+        lesson_model = apps.get_model("lms", "LessonPage")
         course = self._course()
         if course is None:
-            return LessonPage.objects.none()
-        qs = LessonPage.objects.filter(course=course)
+            return lesson_model.objects.none()
+        qs = lesson_model.objects.filter(course=course)
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
         return qs

@@ -1,10 +1,14 @@
-"""Hooks through which a higher app answers questions of the LMS without the LMS importing it.
+"""Hooks through which a higher module answers questions of the LMS without being imported.
 
 broadcast registers, at app-ready time, the function that tells when each lesson first aired
-(on either channel); the TV check-in rule asks it."""
+(on either channel); the TV check-in rule asks it. lms.apps registers the view that serves a
+lesson page (lms.views.lesson_serve): the page model sits below the views and selectors."""
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 
 FirstAiringProvider = Callable[[Iterable[int]], dict[int, datetime]]
 
@@ -26,3 +30,19 @@ def lessons_first_aired(lesson_ids: Iterable[int]) -> dict[int, datetime]:
             if lesson_id not in found or starts_at < found[lesson_id]:
                 found[lesson_id] = starts_at
     return found
+
+
+LessonServer = Callable[..., HttpResponse]
+
+_lesson_servers: list[LessonServer] = []
+
+
+def register_lesson_server(fn: LessonServer) -> None:
+    """fn(request, *args, lesson=..., **kwargs) -> the response to a lesson page's request."""
+    _lesson_servers[:] = [fn]
+
+
+def lesson_server() -> LessonServer:
+    if not _lesson_servers:
+        raise ImproperlyConfigured("No lesson server registered: is lms in INSTALLED_APPS?")
+    return _lesson_servers[0]

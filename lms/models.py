@@ -18,6 +18,7 @@ from core import roles
 from core.cache import CachedViewRestrictionsMixin
 from lms.blocks import LessonStreamBlock
 from lms.forms import LessonPageForm
+from lms.hooks import lesson_server
 
 dni_validator = RegexValidator(r"^\d{8}$", "El DNI debe tener exactamente 8 dígitos.")
 on_air_code_validator = RegexValidator(
@@ -78,13 +79,6 @@ class CoursePage(Page):
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["lms.UnitPage"]
 
-    def get_context(self, request, *args, **kwargs):
-        from lms.selectors import course_outline
-
-        context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(course=self)
-        return context
-
     class Meta:
         verbose_name = "curso"
         verbose_name_plural = "cursos"
@@ -97,13 +91,6 @@ class UnitPage(Page):
     content_panels = Page.content_panels + [FieldPanel("number"), FieldPanel("intro")]
     parent_page_types = ["lms.CoursePage"]
     subpage_types = ["lms.LessonPage"]
-
-    def get_context(self, request, *args, **kwargs):
-        from lms.selectors import unit_lessons
-
-        context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = unit_lessons(unit=self)
-        return context
 
     class Meta:
         verbose_name = "unidad"
@@ -194,19 +181,8 @@ class LessonPage(CachedViewRestrictionsMixin, Page):
         return super().save(*args, **kwargs)
 
     def serve(self, request, *args, **kwargs):
-        from lms.views import lesson_serve
-
-        return lesson_serve(request, *args, lesson=self, **kwargs)
-
-    def get_context(self, request, *args, **kwargs):
-        from lms.lesson_cache import lesson_page_parts
-
-        context = super().get_context(request, *args, **kwargs)
-        # the same for every student: from the cache, except in a preview (a draft's content)
-        context.update(
-            lesson_page_parts(lesson=self, use_cache=not getattr(request, "is_preview", False))
-        )
-        return context
+        # who may see it and what each student sees is lms.views' to say (registered at ready)
+        return lesson_server()(request, *args, lesson=self, **kwargs)
 
 
 class LessonMediaAsset(Orderable):

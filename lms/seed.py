@@ -5,7 +5,8 @@ fixed random seed, so a second run finds everything and creates nothing."""
 
 import random
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -17,6 +18,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Site
 
 from core import roles
+from core.pdf import one_page_pdf
 from core.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lms.models import (
     Certificate,
@@ -115,42 +117,6 @@ DISTRICTS: list[tuple[str, int, float]] = [
 ]
 
 
-def _tiny_pdf(title: str, lines: list[str]) -> bytes:
-    """A one-page PDF with a title and a few lines (Helvetica, no outside resources)."""
-
-    def esc(text: str) -> str:
-        encoded = text.encode("latin-1", "replace").decode("latin-1")
-        return encoded.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    stream_lines = ["BT", "/F1 18 Tf", "60 780 Td", f"({esc(title)}) Tj", "/F1 12 Tf"]
-    for line in lines:
-        stream_lines += ["0 -24 Td", f"({esc(line)}) Tj"]
-    stream_lines.append("ET")
-    stream = "\n".join(stream_lines).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 def lesson_publish_through_workflow(*, lesson: LessonPage, author, validator) -> None:
     """Submits the lesson's latest revision to its workflow as `author` and approves it as
     `validator`; the workflow's end publishes it."""
@@ -218,9 +184,9 @@ def _lessons(course: CoursePage, created: list[str]) -> None:
             document = Document.objects.create(
                 title=f"Ficha de trabajo {episode}",
                 file=ContentFile(
-                    _tiny_pdf(
-                        f"Lección {episode}: {title}",
-                        [summary, "Responda en su cuaderno y lleve esta ficha a la tutoría."],
+                    one_page_pdf(
+                        title=f"Lección {episode}: {title}",
+                        lines=[summary, "Responda en su cuaderno y lleve esta ficha a la tutoría."],
                     ),
                     name=f"ficha-de-trabajo-{episode}.pdf",
                 ),
@@ -425,6 +391,39 @@ def _quizzes(course: CoursePage, created: list[str]) -> None:
     created.append(f"{len(rows)} preguntas de cuestionario")
 
 
+@dataclass
+class _ProgressPlan:
+    """What every student's demo progress is drawn from, and the rows it becomes."""
+
+    course: CoursePage
+    lessons: list[LessonPage]
+    quiz_lessons: set[int]
+    renditions: dict[int, int]
+    aired_at: dict[int, datetime]
+    now: datetime
+    rng: random.Random
+    summaries: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    attempts: list = field(default_factory=list)
+    activities: list = field(default_factory=list)
+    certificates: list = field(default_factory=list)
+    stats: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+
+    def count(self, lesson_id: int, district: str, flags: dict[str, bool]) -> None:
+        for key in ((lesson_id, ""), (lesson_id, district)):
+            row = self.stats.setdefault(
+                key, dict.fromkeys(("started", "web", "downloaded", "tv", "completed"), 0)
+            )
+            for name, on in flags.items():
+                row[name] += int(on)
+
+    def event(self, student_id: int, lesson_id: int, suffix: str, **fields) -> None:
+        self.events.append(ProgressEvent(
+            event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, f"{student_id}:{lesson_id}:{suffix}"),
+            student_id=student_id, lesson_id=lesson_id, **fields,
+        ))  # fmt: skip
+
+
 def _progress(course: CoursePage, created: list[str]) -> None:
     """Varied, true-to-life progress: rural students mostly watch on TV and enter the code of
     the day, urban ones more often on the web or by downloading; some stalled weeks ago, a few
@@ -435,145 +434,167 @@ def _progress(course: CoursePage, created: list[str]) -> None:
     lessons = list(LessonPage.objects.live().filter(course=course).order_by("episode_number"))
     if not lessons:
         return
-    quiz_lessons = set(
-        QuizQuestion.objects.filter(lesson__in=lessons).values_list("lesson_id", flat=True)
-    )
-    renditions: dict[int, int] = dict(
-        LessonMediaAsset.objects.filter(lesson__in=lessons)
-        .values_list("lesson_id", "asset__renditions__pk")
-        .exclude(asset__renditions__pk=None)
-    )
     students = list(
         StudentProfile.objects.filter(enrollments__course=course)
         .order_by("dni")
         .only("id", "dni", "district", "zone")
     )
-    now = timezone.now()
-    rng = random.Random(2026)  # noqa: S311 - demo data, not security
-    n = len(lessons)
-    # lesson k aired (3.5 * (n - k)) days ago: the latest one aired yesterday
-    aired_at = {
-        lesson.pk: now - timedelta(days=1 + 3.5 * (n - 1 - i)) for i, lesson in enumerate(lessons)
-    }
-    summaries, events, attempts, activities, certificates = [], [], [], [], []
-    stats: dict[tuple[int, str], dict[str, int]] = {}
-
-    def count(lesson_id: int, district: str, flags: dict[str, bool]) -> None:
-        for key in ((lesson_id, ""), (lesson_id, district)):
-            row = stats.setdefault(
-                key, dict.fromkeys(("started", "web", "downloaded", "tv", "completed"), 0)
-            )
-            for name, on in flags.items():
-                row[name] += int(on)
-
+    plan = _progress_plan(course, lessons)
     for student in students:
-        rural = student.zone == StudentProfile.Zone.RURAL
-        roll = rng.random()
-        if roll < 0.04:
-            profile, reach = "finisher", n
-        elif roll < 0.09:
-            continue  # never started: the coaches call them first
-        elif roll < 0.27:
-            profile, reach = "stalled", rng.randint(1, max(1, n // 2))
-        else:
-            profile, reach = "regular", rng.randint(max(1, n - 4), n)
-        last_activity = None
-        done = 0
-        for lesson in lessons[:reach]:
-            when = aired_at[lesson.pk] + timedelta(hours=rng.randint(1, 60))
-            if profile == "stalled":
-                when = min(when, now - timedelta(days=rng.randint(8, 30)))
-            when = min(when, now - timedelta(minutes=30))
-            tv_share = 0.65 if rural else 0.3
-            channel = rng.random()
-            tv = channel < tv_share
-            web = not tv and channel < tv_share + (0.15 if rural else 0.45)
-            downloaded = not tv and not web or rng.random() < 0.1
-            percent = 100 if profile == "finisher" else rng.choice([35, 60, 85, 95, 100])
-            duration = 1500.0
-            progress = LessonProgress(
-                student_id=student.pk, lesson_id=lesson.pk, state=LessonProgress.State.IN_PROGRESS,
-                last_activity_at=when,
-            )  # fmt: skip
-            key = f"{student.pk}:{lesson.pk}"
-            if web or profile == "finisher" and not tv:
-                web = True
-                progress.position_seconds = duration * percent / 100
-                progress.duration_seconds = duration
-                progress.percent_watched = percent
-                progress.seconds_watched = progress.position_seconds
-                progress.web_at = when
-                events.append(ProgressEvent(
-                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":position"),
-                    student_id=student.pk, lesson_id=lesson.pk, type="position", at=when,
-                    data={"position_seconds": progress.position_seconds,
-                          "duration_seconds": duration,
-                          "watched_seconds": progress.seconds_watched},
-                ))  # fmt: skip
-            if downloaded:
-                progress.downloaded_at = when
-                events.append(ProgressEvent(
-                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":download"),
-                    student_id=student.pk, lesson_id=lesson.pk, type="download", at=when,
-                    data={"rendition": renditions.get(lesson.pk)},
-                ))  # fmt: skip
-            if tv:
-                progress.tv_checkin_at = when
-                progress.tv_code = lesson.on_air_code
-                events.append(ProgressEvent(
-                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":tv"),
-                    student_id=student.pk, lesson_id=lesson.pk, type="tv_checkin", at=when,
-                    data={"code": lesson.on_air_code, "accepted": True},
-                ))  # fmt: skip
-            if lesson.pk in quiz_lessons and (profile == "finisher" or rng.random() < 0.7):
-                score = 100 if profile == "finisher" else rng.choice([50, 100, 100])
-                passed = score >= lesson.quiz_pass_percent
-                progress.quiz_best_score, progress.quiz_passed = score, passed
-                attempts.append(QuizAttempt(
-                    student_id=student.pk, lesson_id=lesson.pk, answers=[], score=score,
-                    passed=passed,
-                ))  # fmt: skip
-                events.append(ProgressEvent(
-                    event_id=uuid.uuid5(PROGRESS_EVENT_NAMESPACE, key + ":quiz"),
-                    student_id=student.pk, lesson_id=lesson.pk, type="quiz", at=when,
-                    data={"answers": [], "score": score, "passed": passed},
-                ))  # fmt: skip
-            complete = (progress.percent_watched >= course.completion_min_percent) or (
-                course.completion_tv_counts and progress.tv_checkin_at is not None
-            )
-            if lesson.pk in quiz_lessons and course.completion_quiz_required:
-                complete = complete and progress.quiz_passed
-            if complete:
-                progress.state = LessonProgress.State.COMPLETED
-                progress.completed_at = when
-                done += 1
-            summaries.append(progress)
-            count(lesson.pk, student.district, {
-                "started": True, "web": web, "downloaded": downloaded, "tv": tv,
-                "completed": complete,
-            })  # fmt: skip
-            last_activity = max(last_activity or when, when)
-        if last_activity:
-            activities.append(
-                StudentActivity(student_id=student.pk, last_activity_at=last_activity)
-            )
-        if done == n:
-            certificates.append(Certificate(
-                student_id=student.pk, course=course, code=certificate_code_new(),
-                issued_at=last_activity,
-            ))  # fmt: skip
+        _student_progress(plan, student)
+    _progress_store(plan)
+    created.append(
+        f"avance de {len(plan.activities)} estudiantes ({len(plan.events)} eventos, "
+        f"{len(plan.certificates)} certificados)"
+    )
+
+
+def _progress_plan(course: CoursePage, lessons: list[LessonPage]) -> _ProgressPlan:
+    now = timezone.now()
+    n = len(lessons)
+    return _ProgressPlan(
+        course=course,
+        lessons=lessons,
+        quiz_lessons=set(
+            QuizQuestion.objects.filter(lesson__in=lessons).values_list("lesson_id", flat=True)
+        ),
+        renditions=dict(
+            LessonMediaAsset.objects.filter(lesson__in=lessons)
+            .values_list("lesson_id", "asset__renditions__pk")
+            .exclude(asset__renditions__pk=None)
+        ),
+        # lesson k aired (3.5 * (n - k)) days ago: the latest one aired yesterday
+        aired_at={
+            lesson.pk: now - timedelta(days=1 + 3.5 * (n - 1 - i))
+            for i, lesson in enumerate(lessons)
+        },
+        now=now,
+        rng=random.Random(2026),  # noqa: S311 - demo data, not security
+    )
+
+
+def _student_progress(plan: _ProgressPlan, student: StudentProfile) -> None:
+    """One student's lessons: a finisher, a student who stalled, a regular one, or none."""
+    n = len(plan.lessons)
+    roll = plan.rng.random()
+    if roll < 0.04:
+        profile, reach = "finisher", n
+    elif roll < 0.09:
+        return  # never started: the coaches call them first
+    elif roll < 0.27:
+        profile, reach = "stalled", plan.rng.randint(1, max(1, n // 2))
+    else:
+        profile, reach = "regular", plan.rng.randint(max(1, n - 4), n)
+    last_activity = None
+    done = 0
+    for lesson in plan.lessons[:reach]:
+        progress = _lesson_progress(plan, student, lesson, profile)
+        done += progress.state == LessonProgress.State.COMPLETED
+        when = progress.last_activity_at
+        last_activity = max(last_activity or when, when)
+    if last_activity:
+        plan.activities.append(
+            StudentActivity(student_id=student.pk, last_activity_at=last_activity)
+        )
+    if done == n:
+        plan.certificates.append(Certificate(
+            student_id=student.pk, course=plan.course, code=certificate_code_new(),
+            issued_at=last_activity,
+        ))  # fmt: skip
+
+
+def _lesson_progress(
+    plan: _ProgressPlan, student: StudentProfile, lesson: LessonPage, profile: str
+) -> LessonProgress:
+    """The student's summary of one lesson, its events and the counters it adds to."""
+    rng, course = plan.rng, plan.course
+    when = plan.aired_at[lesson.pk] + timedelta(hours=rng.randint(1, 60))
+    if profile == "stalled":
+        when = min(when, plan.now - timedelta(days=rng.randint(8, 30)))
+    when = min(when, plan.now - timedelta(minutes=30))
+    progress = LessonProgress(
+        student_id=student.pk, lesson_id=lesson.pk, state=LessonProgress.State.IN_PROGRESS,
+        last_activity_at=when,
+    )  # fmt: skip
+    web, downloaded, tv = _progress_channels(plan, progress, lesson, profile, student=student)
+    if lesson.pk in plan.quiz_lessons and (profile == "finisher" or rng.random() < 0.7):
+        _progress_quiz(plan, progress, lesson, profile)
+    complete = (progress.percent_watched >= course.completion_min_percent) or (
+        course.completion_tv_counts and progress.tv_checkin_at is not None
+    )
+    if lesson.pk in plan.quiz_lessons and course.completion_quiz_required:
+        complete = complete and progress.quiz_passed
+    if complete:
+        progress.state = LessonProgress.State.COMPLETED
+        progress.completed_at = when
+    plan.summaries.append(progress)
+    plan.count(lesson.pk, student.district, {
+        "started": True, "web": web, "downloaded": downloaded, "tv": tv, "completed": complete,
+    })  # fmt: skip
+    return progress
+
+
+def _progress_channels(
+    plan: _ProgressPlan, progress: LessonProgress, lesson: LessonPage, profile: str, *, student
+) -> tuple[bool, bool, bool]:
+    """How the student followed the lesson (web, download, TV), written on the summary with an
+    event each; rural students watch on TV more often."""
+    rng, when = plan.rng, progress.last_activity_at
+    rural = student.zone == StudentProfile.Zone.RURAL
+    tv_share = 0.65 if rural else 0.3
+    channel = rng.random()
+    tv = channel < tv_share
+    web = not tv and channel < tv_share + (0.15 if rural else 0.45)
+    downloaded = not tv and not web or rng.random() < 0.1
+    percent = 100 if profile == "finisher" else rng.choice([35, 60, 85, 95, 100])
+    duration = 1500.0
+    if web or profile == "finisher" and not tv:
+        web = True
+        progress.position_seconds = duration * percent / 100
+        progress.duration_seconds = duration
+        progress.percent_watched = percent
+        progress.seconds_watched = progress.position_seconds
+        progress.web_at = when
+        plan.event(student.pk, lesson.pk, "position", type="position", at=when, data={
+            "position_seconds": progress.position_seconds, "duration_seconds": duration,
+            "watched_seconds": progress.seconds_watched,
+        })  # fmt: skip
+    if downloaded:
+        progress.downloaded_at = when
+        plan.event(student.pk, lesson.pk, "download", type="download", at=when,
+                   data={"rendition": plan.renditions.get(lesson.pk)})  # fmt: skip
+    if tv:
+        progress.tv_checkin_at = when
+        progress.tv_code = lesson.on_air_code
+        plan.event(student.pk, lesson.pk, "tv", type="tv_checkin", at=when,
+                   data={"code": lesson.on_air_code, "accepted": True})  # fmt: skip
+    return web, downloaded, tv
+
+
+def _progress_quiz(
+    plan: _ProgressPlan, progress: LessonProgress, lesson: LessonPage, profile: str
+) -> None:
+    score = 100 if profile == "finisher" else plan.rng.choice([50, 100, 100])
+    passed = score >= lesson.quiz_pass_percent
+    progress.quiz_best_score, progress.quiz_passed = score, passed
+    plan.attempts.append(QuizAttempt(
+        student_id=progress.student_id, lesson_id=lesson.pk, answers=[], score=score,
+        passed=passed,
+    ))  # fmt: skip
+    plan.event(progress.student_id, lesson.pk, "quiz", type="quiz",
+               at=progress.last_activity_at,
+               data={"answers": [], "score": score, "passed": passed})  # fmt: skip
+
+
+def _progress_store(plan: _ProgressPlan) -> None:
     with transaction.atomic():
-        LessonProgress.objects.bulk_create(summaries, batch_size=2000)
-        ProgressEvent.objects.bulk_create(events, batch_size=2000)
-        QuizAttempt.objects.bulk_create(attempts, batch_size=2000)
-        StudentActivity.objects.bulk_create(activities, batch_size=2000)
+        LessonProgress.objects.bulk_create(plan.summaries, batch_size=2000)
+        ProgressEvent.objects.bulk_create(plan.events, batch_size=2000)
+        QuizAttempt.objects.bulk_create(plan.attempts, batch_size=2000)
+        StudentActivity.objects.bulk_create(plan.activities, batch_size=2000)
         LessonStats.objects.bulk_create(
             [LessonStats(lesson_id=lesson_id, district=district, **counts)
-             for (lesson_id, district), counts in stats.items()],
+             for (lesson_id, district), counts in plan.stats.items()],
             batch_size=2000,
         )  # fmt: skip
-        Certificate.objects.bulk_create(certificates)
-    created.append(
-        f"avance de {len(activities)} estudiantes ({len(events)} eventos, "
-        f"{len(certificates)} certificados)"
-    )
+        Certificate.objects.bulk_create(plan.certificates)

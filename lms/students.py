@@ -87,26 +87,33 @@ def students_csv_parse(*, content: bytes) -> ParsedFile:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
+    result.errors.extend(_header_errors(header))
+    if result.errors:
+        return result
+    _rows_parse(reader, header=header, result=result)
+    _total_check(result)
+    return result
+
+
+def _header_errors(header: list[str]) -> list[RowError]:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [h for h in header if h and h not in EXPECTED_COLUMNS]
     repeated = sorted({h for h in header if h and header.count(h) > 1})
-    if missing or unknown or repeated:
-        if missing:
-            result.errors.append(
-                RowError(1, "", "Faltan las columnas: " + ", ".join(missing) + ".")
-            )
-        if unknown:
-            result.errors.append(
-                RowError(1, "", "Columnas desconocidas: " + ", ".join(unknown) + ".")
-            )
-        if repeated:
-            result.errors.append(
-                RowError(1, "", "Columnas repetidas: " + ", ".join(repeated) + ".")
-            )
-        result.errors.append(
-            RowError(1, "", "La primera fila debe ser: " + ",".join(EXPECTED_COLUMNS) + ".")
-        )
-        return result
+    if not (missing or unknown or repeated):
+        return []
+    errors = []
+    if missing:
+        errors.append(RowError(1, "", "Faltan las columnas: " + ", ".join(missing) + "."))
+    if unknown:
+        errors.append(RowError(1, "", "Columnas desconocidas: " + ", ".join(unknown) + "."))
+    if repeated:
+        errors.append(RowError(1, "", "Columnas repetidas: " + ", ".join(repeated) + "."))
+    errors.append(RowError(1, "", "La primera fila debe ser: " + ",".join(EXPECTED_COLUMNS) + "."))
+    return errors
+
+
+def _rows_parse(reader, *, header: list[str], result: ParsedFile) -> None:
+    """Adds each data row to result.rows, or its problems to result.errors."""
     index = {name: header.index(name) for name in EXPECTED_COLUMNS if name in header}
     seen_dni: dict[str, int] = {}
     for line_number, values in enumerate(reader, start=2):
@@ -124,98 +131,105 @@ def students_csv_parse(*, content: bytes) -> ParsedFile:
                 )
             )
             continue
-
-        def cell(name: str, values=values) -> str:
-            position = index.get(name)
-            if position is None or position >= len(values):
-                return ""
-            return " ".join(values[position].split())
-
-        errors: list[RowError] = []
-        dni = cell("dni")
-        if not dni:
-            errors.append(RowError(line_number, "dni", "Falta el DNI."))
-        elif not (dni.isdigit() and len(dni) == 8):
-            errors.append(
-                RowError(
-                    line_number,
-                    "dni",
-                    f"«{dni}» no es un DNI: debe tener exactamente 8 dígitos, sin letras ni "
-                    "espacios.",
-                )
-            )
-        elif dni in seen_dni:
-            errors.append(
-                RowError(
-                    line_number,
-                    "dni",
-                    f"El DNI {dni} ya aparece en la fila {seen_dni[dni]}.",
-                )
-            )
-        else:
-            seen_dni[dni] = line_number
-        names = {}
-        for column, label in (("nombres", "los nombres"), ("apellidos", "los apellidos")):
-            value = cell(column)
-            if not value:
-                errors.append(RowError(line_number, column, f"Faltan {label}."))
-            elif len(value) > MAX_NAME:
-                errors.append(
-                    RowError(line_number, column, f"Es muy largo: máximo {MAX_NAME} caracteres.")
-                )
-            elif any(c.isdigit() for c in value):
-                errors.append(
-                    RowError(line_number, column, f"«{value}» tiene números; revise la columna.")
-                )
-            names[column] = value
-        raw_district = cell("distrito")
-        district = district_canonical(raw_district) if raw_district else None
-        if not raw_district:
-            errors.append(RowError(line_number, "distrito", "Falta el distrito."))
-        elif district is None:
-            errors.append(
-                RowError(
-                    line_number,
-                    "distrito",
-                    f"«{raw_district}» no es un distrito de la provincia de Cajamarca.",
-                )
-            )
-        zone = cell("zona").lower()
-        if not zone:
-            errors.append(RowError(line_number, "zona", "Falta la zona: urbana o rural."))
-        elif zone not in ("urbana", "rural"):
-            errors.append(
-                RowError(
-                    line_number, "zona", f"«{cell('zona')}» no es válida: escriba urbana o rural."
-                )
-            )
-        raw_phone = cell("telefono")
-        phone = ""
-        if raw_phone:
-            phone = _phone_normalise(raw_phone) or ""
-            if not phone:
-                errors.append(
-                    RowError(
-                        line_number,
-                        "telefono",
-                        f"«{raw_phone}» no es un teléfono: un celular tiene 9 dígitos y empieza "
-                        "con 9. Puede dejarlo vacío.",
-                    )
-                )
+        cells = {
+            name: " ".join(values[position].split()) if position < len(values) else ""
+            for name, position in index.items()
+        }
+        row, errors = _row_parse(line_number, cells=cells, seen_dni=seen_dni)
         if errors:
             result.errors.extend(errors)
-            continue
-        result.rows.append(
-            StudentRow(
-                row=line_number,
-                dni=dni,
-                first_names=names["nombres"],
-                last_names=names["apellidos"],
-                district=district or "",
-                zone=zone,
-                phone=phone,
-            )
+        else:
+            result.rows.append(row)
+
+
+def _row_parse(
+    line_number: int, *, cells: dict[str, str], seen_dni: dict[str, int]
+) -> tuple[StudentRow | None, list[RowError]]:
+    """The row's student, or its problems (every column is checked, not only the first)."""
+    errors: list[RowError] = []
+
+    def check(column: str, value: str, problem: str | None) -> str:
+        if problem:
+            errors.append(RowError(line_number, column, problem))
+        return value
+
+    dni = check("dni", cells.get("dni", ""), _dni_problem(cells.get("dni", ""), seen_dni))
+    if not errors:
+        seen_dni[dni] = line_number
+    first_names = check("nombres", cells.get("nombres", ""), _name_problem(cells, "nombres"))
+    last_names = check("apellidos", cells.get("apellidos", ""), _name_problem(cells, "apellidos"))
+    district, problem = _district_parse(cells.get("distrito", ""))
+    check("distrito", district, problem)
+    zone = check("zona", cells.get("zona", "").lower(), _zone_problem(cells.get("zona", "")))
+    phone, problem = _phone_parse(cells.get("telefono", ""))
+    check("telefono", phone, problem)
+    if errors:
+        return None, errors
+    row = StudentRow(
+        row=line_number,
+        dni=dni,
+        first_names=first_names,
+        last_names=last_names,
+        district=district,
+        zone=zone,
+        phone=phone,
+    )
+    return row, []
+
+
+def _dni_problem(dni: str, seen_dni: dict[str, int]) -> str | None:
+    if not dni:
+        return "Falta el DNI."
+    if not (dni.isdigit() and len(dni) == 8):
+        return f"«{dni}» no es un DNI: debe tener exactamente 8 dígitos, sin letras ni espacios."
+    if dni in seen_dni:
+        return f"El DNI {dni} ya aparece en la fila {seen_dni[dni]}."
+    return None
+
+
+def _name_problem(cells: dict[str, str], column: str) -> str | None:
+    value = cells.get(column, "")
+    if not value:
+        return "Faltan " + {"nombres": "los nombres", "apellidos": "los apellidos"}[column] + "."
+    if len(value) > MAX_NAME:
+        return f"Es muy largo: máximo {MAX_NAME} caracteres."
+    if any(c.isdigit() for c in value):
+        return f"«{value}» tiene números; revise la columna."
+    return None
+
+
+def _district_parse(raw: str) -> tuple[str, str | None]:
+    """(the district as the province writes it, or "", and the problem if any)."""
+    if not raw:
+        return "", "Falta el distrito."
+    district = district_canonical(raw)
+    if district is None:
+        return "", f"«{raw}» no es un distrito de la provincia de Cajamarca."
+    return district, None
+
+
+def _zone_problem(raw: str) -> str | None:
+    if not raw:
+        return "Falta la zona: urbana o rural."
+    if raw.lower() not in ("urbana", "rural"):
+        return f"«{raw}» no es válida: escriba urbana o rural."
+    return None
+
+
+def _phone_parse(raw: str) -> tuple[str, str | None]:
+    """(the phone as digits, or "", and the problem if any); an empty cell is no problem."""
+    if not raw:
+        return "", None
+    phone = _phone_normalise(raw)
+    if not phone:
+        return "", (
+            f"«{raw}» no es un teléfono: un celular tiene 9 dígitos y empieza con 9. "
+            "Puede dejarlo vacío."
         )
+    return phone, None
+
+
+def _total_check(result: ParsedFile) -> None:
     total = len(result.rows) + len({e.row for e in result.errors if e.row > 1})
     if total > MAX_ROWS:
         result.errors.insert(
@@ -230,4 +244,3 @@ def students_csv_parse(*, content: bytes) -> ParsedFile:
         result.errors.append(
             RowError(0, "", "El archivo no tiene estudiantes debajo del encabezado.")
         )
-    return result

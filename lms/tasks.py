@@ -1,14 +1,25 @@
+"""The lms tasks: each takes ids and calls a service. The services queue them by name
+(core.jobs): the name and queue of each come from the Job record beside its service."""
+
 from celery import shared_task
 
+from lms.services.downloads import BUILD_LESSON_BUNDLES_JOB
+from lms.services.students import IMPORT_STUDENTS_JOB
 
-@shared_task(name="lms.import_students", queue="short", acks_late=True)
+
+@shared_task(name=IMPORT_STUDENTS_JOB.name, queue=IMPORT_STUDENTS_JOB.queue, acks_late=True)
 def import_students_task(job_id: int) -> None:
     from lms.services import student_import_job_run
 
     student_import_job_run(job_id=job_id)
 
 
-@shared_task(name="lms.build_lesson_bundles", queue="media", acks_late=True, soft_time_limit=3600)
+@shared_task(
+    name=BUILD_LESSON_BUNDLES_JOB.name,
+    queue=BUILD_LESSON_BUNDLES_JOB.queue,
+    acks_late=True,
+    soft_time_limit=3600,
+)
 def build_lesson_bundles_task(lesson_id: int) -> None:
     from lms.services import lesson_bundles_build
 

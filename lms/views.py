@@ -14,6 +14,7 @@ from core.errors import Throttled
 from core.roles import ADMIN_ACCESS
 from core.throttling import throttle_check, throttle_hit
 from lms.api import TV_CHECKIN_THROTTLED, tv_throttle_identity
+from lms.lesson_cache import lesson_page_parts
 from lms.models import LessonBundle, LessonPage
 from lms.selectors import (
     bundle_filename,
@@ -65,6 +66,10 @@ def lesson_serve(request: HttpRequest, *args, lesson: LessonPage, **kwargs) -> H
     if not allowed:
         return _refused(request, lesson=lesson)
     context = lesson.get_context(request, *args, **kwargs)
+    # the same for every student: from the cache, except in a preview (a draft's content)
+    context.update(
+        lesson_page_parts(lesson=lesson, use_cache=not getattr(request, "is_preview", False))
+    )
     context["student"] = student
     context.update(
         lesson_progress_context(

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.files import File
 
+from core.pdf import one_page_pdf
 from media_pipeline import ffmpeg, services
 from media_pipeline.models import MediaAsset
 
@@ -28,41 +29,6 @@ TALKING_HEAD = (
     "drawtext=text='Paso a Paso':x=40:y=40:fontsize=48:fontcolor=white"
 )
 VOICE_LIKE = "sine=frequency=180:sample_rate=44100,volume='0.5+0.4*sin(3*t)':eval=frame"
-
-
-def _escape_pdf(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def one_page_pdf(*, title: str, lines: list[str]) -> bytes:
-    """A valid one-page A4 PDF with a title and a few lines (Helvetica, Latin-1 text)."""
-    text_ops = [f"BT /F1 20 Tf 60 770 Td ({_escape_pdf(title)}) Tj ET"]
-    y = 730
-    for line in lines:
-        text_ops.append(f"BT /F1 12 Tf 60 {y} Td ({_escape_pdf(line)}) Tj ET")
-        y -= 20
-    stream = "\n".join(text_ops).encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
 
 
 def _process_now(asset: MediaAsset) -> None:

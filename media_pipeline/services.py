@@ -12,12 +12,10 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import kombu.exceptions
-from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
@@ -27,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 
 from core.errors import ConflictError, PayloadTooLarge, ValidationFailed
+from core.jobs import Job
 from media_pipeline import ffmpeg
 from media_pipeline.models import MediaAsset, Rendition, UploadSession
 from media_pipeline.profiles import BUDGET_TOLERANCE
@@ -152,18 +151,6 @@ def asset_create_from_upload(
 
 
 # --- queueing -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Job:
-    """A task of tasks.py as the services send it: by its registered name, to its queue. Tasks
-    import services, never the other way round, so the `@shared_task` declarations read their
-    name and queue from here. The queue is sent with every message: Celery applies a task's
-    declared options to a message sent by name only when the sending process has that task
-    registered, and a web process need not have."""
-
-    name: str
-    queue: str
-
-
 PROBE_JOB = Job(name="media_pipeline.probe", queue="short")
 TRANSCODE_JOB = Job(name="media_pipeline.transcode", queue="media")
 
@@ -209,7 +196,7 @@ def _send(job: Job, asset_id: int) -> None:
     """Sends the job's message. With the broker unreachable the asset stays as it is with no
     queued time, so the sweeper sends it again later; the request that stored it succeeds."""
     try:
-        current_app.send_task(job.name, args=[asset_id], queue=job.queue)
+        job.send(asset_id)
     except kombu.exceptions.OperationalError:
         logger.warning("broker unreachable: media asset %s waits for the sweeper", asset_id)
         MediaAsset.objects.filter(pk=asset_id, status__in=[Status.UPLOADED, Status.QUEUED]).update(

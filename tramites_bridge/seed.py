@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
 
+from core.pdf import one_page_pdf
 from tramites_bridge.models import Office, Procedure, ProcedureField, Status, Submission
 from tramites_bridge.services import submission_change_status, submission_create, submission_move
 
@@ -201,12 +202,8 @@ PROCEDURES = [
     ),
 ]
 
-# A minimal valid PDF for the demo attachments.
-DEMO_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
-    b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# The demo attachments: one page, like a scanned form.
+DEMO_PDF = one_page_pdf(title="Documento de demostracion", lines=["Adjunto de prueba."])
 
 # key, procedure, dni, first names, last names, email, data, path of (status, note) or office moves
 DEMO_SUBMISSIONS = [

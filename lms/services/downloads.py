@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError
+from core.jobs import Job
 from lms.models import (
     CoursePage,
     LessonBundle,
@@ -21,6 +22,8 @@ from lms.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+BUILD_LESSON_BUNDLES_JOB = Job(name="lms.build_lesson_bundles", queue="media")
 
 
 def lesson_download_record(
@@ -154,12 +157,8 @@ def _bundle_write(
 
 
 def lesson_bundles_queue(*, lesson_ids: list[int]) -> None:
-    from lms.tasks import build_lesson_bundles_task
-
     for lesson_id in set(lesson_ids):
-        transaction.on_commit(
-            lambda lesson_id=lesson_id: build_lesson_bundles_task.delay(lesson_id)
-        )
+        transaction.on_commit(lambda lesson_id=lesson_id: BUILD_LESSON_BUNDLES_JOB.send(lesson_id))
 
 
 def lesson_course_refresh(*, lesson: LessonPage) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core import roles
 from core.errors import ValidationFailed
+from core.jobs import Job
 from lms.models import (
     CoursePage,
     Enrollment,
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+IMPORT_STUDENTS_JOB = Job(name="lms.import_students", queue="short")
 
 
 # Easy to read aloud and to type on a phone keyboard: no accents, no look-alike characters.
@@ -321,8 +323,6 @@ def student_import_job_create(
     if len(content) > MAX_IMPORT_BYTES:
         message = "El archivo pesa más de 2 MB; divídalo en partes."
         raise ValidationFailed(message, errors=[{"field": "file", "message": message}])
-    from lms.tasks import import_students_task
-
     with transaction.atomic():
         job = StudentImportJob.objects.create(
             course=course,
@@ -333,7 +333,7 @@ def student_import_job_create(
             consent_confirmed=consent_confirmed,
             phase="En cola",
         )
-    transaction.on_commit(lambda: import_students_task.delay(job.pk))
+    transaction.on_commit(lambda: IMPORT_STUDENTS_JOB.send(job.pk))
     return job
 
 
@@ -445,8 +445,6 @@ def student_import_roster_take(*, job: StudentImportJob) -> list[dict]:
 
 def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -> list[int]:
     """Re-queues jobs whose worker went silent (the filesystem broker never redelivers)."""
-    from lms.tasks import import_students_task
-
     limit = timezone.now() - older_than
     stale = list(
         StudentImportJob.objects.filter(
@@ -458,7 +456,7 @@ def stale_import_jobs_requeue(*, older_than: timedelta = timedelta(minutes=3)) -
     )
     for job_id in stale:
         StudentImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
-        import_students_task.delay(job_id)
+        transaction.on_commit(lambda job_id=job_id: IMPORT_STUDENTS_JOB.send(job_id))
     return stale
 
 

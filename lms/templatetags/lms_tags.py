@@ -1,6 +1,6 @@
 from django import template
 
-from lms.selectors import size_mb_label
+from lms.selectors import course_outline, size_mb_label, unit_lessons
 
 register = template.Library()
 
@@ -35,3 +35,15 @@ def students_retention_period() -> str:
     from core.retention import retention_period_text
 
     return retention_period_text(settings.RETENTION_STUDENTS_DAYS)
+
+
+@register.simple_tag
+def lms_course_outline(course):
+    """The course page's units with their published lessons (see lms.selectors)."""
+    return course_outline(course=course)
+
+
+@register.simple_tag
+def lms_unit_lessons(unit):
+    """The unit page's published lessons, in order."""
+    return unit_lessons(unit=unit)

@@ -46,3 +46,18 @@ def lesson_with_media(unit):
         assets=[asset],
     )
     return {"lesson": lesson, "asset": asset, "audio": audio, "video": video, "document": document}
+
+
+@pytest.fixture
+def published_tasks():
+    """(task name, args, queue) of every message this test sends to the broker, in order."""
+    from celery.signals import after_task_publish
+
+    sent = []
+
+    def record(sender=None, body=None, routing_key=None, **kwargs):
+        sent.append((sender, list(body[0]), routing_key))
+
+    after_task_publish.connect(record, weak=False)
+    yield sent
+    after_task_publish.disconnect(record)

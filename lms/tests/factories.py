@@ -16,6 +16,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Site
 
 from core import roles
+from core.pdf import one_page_pdf
 from lms.models import (
     CoursePage,
     Enrollment,
@@ -24,7 +25,6 @@ from lms.models import (
     StudentProfile,
     UnitPage,
 )
-from lms.seed import _tiny_pdf
 from media_pipeline.binaries import ffmpeg_binaries
 from media_pipeline.models import MediaAsset, Rendition
 from tests.fixtures import TEST_PASSWORD
@@ -147,7 +147,7 @@ def rendition_create(*, asset: MediaAsset, profile: str = "audio", data: bytes |
 
 
 def document_create(*, title: str = "Ficha de trabajo", size: int | None = None):
-    data = _tiny_pdf(title, ["Responda en su cuaderno."])
+    data = one_page_pdf(title=title, lines=["Responda en su cuaderno."])
     if size:
         data = data + b"%" + b"0" * max(0, size - len(data) - 1)
     Document = get_document_model()

@@ -111,17 +111,14 @@ def test_the_lesson_page_shows_the_bundle_size_before_download_and_serves_it_wit
 
 @pytest.mark.django_db
 def test_the_sweeper_finds_lessons_whose_bundles_were_never_built(
-    lesson_with_media, django_capture_on_commit_callbacks, monkeypatch
+    lesson_with_media, django_capture_on_commit_callbacks, published_tasks
 ):
-    queued = []
-    monkeypatch.setattr(
-        "lms.tasks.build_lesson_bundles_task.delay", lambda lesson_id: queued.append(lesson_id)
-    )
     lesson = lesson_with_media["lesson"]
     with django_capture_on_commit_callbacks(execute=True):
         missing = lesson_bundles_missing_queue()
     assert missing == [lesson.pk]
-    assert queued == [lesson.pk]
+    # sent to the broker after the commit, on the queue the task declares
+    assert published_tasks == [("lms.build_lesson_bundles", [lesson.pk], "media")]
     lesson_bundles_build(lesson_id=lesson.pk)
     assert lesson_bundles_missing_queue() == []
 

@@ -72,7 +72,7 @@ def clips(tmp_path_factory):
 
 
 def minimal_pdf(text: str) -> bytes:
-    from media_pipeline.seed import one_page_pdf
+    from core.pdf import one_page_pdf
 
     return one_page_pdf(title=text, lines=["Prueba"])
 

@@ -70,35 +70,27 @@ def audit_details(entry, offices: dict) -> str:
 
 @register.simple_tag
 def bar_chart(rows, title: str = "", unit: str = ""):
-    """A horizontal bar chart as inline SVG, drawn on the server: no script, no outside asset.
-    rows: [(label, value)]; unit is written after each value ("d", "%")."""
+    """A horizontal bar chart (core's SVG chart): rows: [(label, value)]; unit is written after
+    each value ("d", "%")."""
     from django.utils.formats import localize
-    from django.utils.html import escape
     from django.utils.safestring import mark_safe
+
+    from core.charts import Series, svg_bar_chart
 
     rows = list(rows)
     if not rows:
         return mark_safe('<p class="help">Sin datos.</p>')
-    top = max(v for _, v in rows) or 1
-    bar_h, gap, label_w, width = 22, 8, 260, 640
-    height = len(rows) * (bar_h + gap) + gap
-    parts = [
-        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for i, (label, value) in enumerate(rows):
-        y = gap + i * (bar_h + gap)
-        w = max(1, int((width - label_w - 60) * value / top))
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.0f}" text-anchor="end" '
-            f'font-size="13" fill="currentColor">{escape(str(label)[:40])}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#0b5d4b"></rect>'
-            f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.7:.0f}" font-size="13" '
-            f'fill="currentColor">{escape(localize(value))}{escape(unit)}</text>'
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
+    values = [value for _, value in rows]
+    series = Series(
+        name=title, color="#0b5d4b", values=values, texts=[f"{localize(v)}{unit}" for v in values]
+    )
+    return svg_bar_chart(
+        title=title,
+        labels=[str(label)[:40] for label, _ in rows],
+        series=[series],
+        top=max(values) or 1,
+        label_width=260,
+    )
 
 
 @register.simple_tag
