@@ -28,16 +28,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# Seconds a call to Redis may wait for a connection and for an answer before the cache counts
+# as unreachable (core.cache, core.throttling): without them a Redis that stops answering,
+# rather than refusing, would hold every request. Its answers take well under a millisecond.
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+REDIS_CONNECT_TIMEOUT = 1.0
+REDIS_TIMEOUT = 2.0
+
+
 def parse_cache_url(url: str) -> dict:
-    """Turns CACHE_URL into a CACHES entry: db://table, redis://host:port/db, locmem://, dummy://."""
+    """Turns CACHE_URL into a CACHES entry: db://table, redis://host:port/db, locmem://, dummy://.
+    A Redis URL takes `prefix` (the keys' prefix), `socket_connect_timeout` and
+    `socket_timeout` (seconds) in its query string."""
     parsed = urlparse(url)
     scheme = parsed.scheme
     if scheme in {"redis", "rediss"}:
         options = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         return {
-            "BACKEND": "core.redis_cache.ReusingRedisCache",
+            # Django's own backend; its serializer (pickle, integers kept plain so that Redis
+            # increments them) is the default one
+            "BACKEND": REDIS_BACKEND,
             "LOCATION": url.split("?")[0],
             "KEY_PREFIX": options.get("prefix", "pasoapaso"),
+            # redis-py connection pool arguments
+            "OPTIONS": {
+                "socket_connect_timeout": float(
+                    options.get("socket_connect_timeout", REDIS_CONNECT_TIMEOUT)
+                ),
+                "socket_timeout": float(options.get("socket_timeout", REDIS_TIMEOUT)),
+            },
         }
     if scheme == "db":
         return {
@@ -54,3 +73,17 @@ def parse_cache_url(url: str) -> dict:
     raise ValueError(
         f"CACHE_URL no reconocida: {url!r} (use db://, redis://, locmem:// o dummy://)"
     )
+
+
+def cache_aliases(url: str) -> dict:
+    """The CACHES entries for CACHE_URL: "shared" is that cache; "default", what every caller
+    but the throttling counters uses, is the same cache failing open on Redis
+    (core.fail_open.FailOpenCache) and the cache itself elsewhere (the database cache fails as
+    the database does)."""
+    shared = parse_cache_url(url)
+    if shared["BACKEND"] != REDIS_BACKEND:
+        return {"default": shared, "shared": shared}
+    return {
+        "default": {"BACKEND": "core.fail_open.FailOpenCache", "LOCATION": "shared"},
+        "shared": shared,
+    }

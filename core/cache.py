@@ -1,13 +1,24 @@
-"""Generation tokens: the one way the project's caches are invalidated. Plus the lesson pages'
-view restrictions, kept in the shared cache under those tokens.
+"""The shared cache as the project uses it: the "default" alias, which fails open, and
+generation tokens, the one way its entries are invalidated. Plus the lesson pages' view
+restrictions, kept in the shared cache under those tokens.
 
-A fragment cache (the site menu and footer, the shared parts of a lesson page, ...) puts in its
-key the current token of every kind of row it shows ("pages", "sites", "lesson-media"...). A
-token is a random string stored in the cache under its name. A fragment cached under an old
-token is never read again, so invalidating is replacing the token (`bump`): no key has to be
-found and deleted, and every worker sees the change at once. Tokens are random, not counters, so
-a token lost from the cache (eviction, restart) can never be reborn with an old value that old
-entries still carry. Old entries simply expire (TIMEOUT).
+Failing open. The shared cache (Redis in production, through Django's own RedisCache under the
+alias "shared") holds only what can be rebuilt: fragments, tokens, cached copies of rows,
+sessions that are also in the database, Wagtail's site root paths. So every caller, ours,
+Django's and Wagtail's, reaches it through the "default" alias, core.fail_open's
+FailOpenCache over "shared": while Redis is unreachable a read is a miss and a write is
+dropped, so a page is slower, never an error, and nothing stale outlives the outage. The one
+caller that must fail closed, the throttling counters (core.throttling),
+uses "shared" itself. Without Redis (CACHE_URL is the database cache) "default" is that cache,
+which fails as the database does.
+
+Generation tokens. A fragment cache (the site menu and footer, the shared parts of a lesson
+page, ...) puts in its key the current token of every kind of row it shows ("pages", "sites",
+"lesson-media"...). A token is a random string stored in the cache under its name. A fragment
+cached under an old token is never read again, so invalidating is replacing the token (`bump`):
+no key has to be found and deleted, and every worker sees the change at once. Tokens are
+random, not counters, so a token lost from the cache (eviction, restart) can never be reborn
+with an old value that old entries still carry. Old entries simply expire (TIMEOUT).
 
 A write bumps its token twice: at once (a reader in the same transaction, e.g. a test, sees the
 change) and again after the commit (a reader in another transaction that cached the old rows
@@ -24,6 +35,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+# --- generation tokens ---------------------------------------------------------------------------
 PAGES = "pages"  # any page saved, published, unpublished, moved or deleted
 SITES = "sites"
 VIEW_RESTRICTIONS = "view-restrictions"

@@ -10,13 +10,18 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
+# The shared cache (Redis) refused, dropped or timed out a call: what core.cache's helpers
+# serve without, and what core.throttling counts in the database through.
+CACHE_UNREACHABLE: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 # A connection refused, dropped or timed out. OperationalError also covers "database is
 # locked" and a server shutting down: all of them pass, so "try again" is the right answer.
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
+    *CACHE_UNREACHABLE,
     kombu.exceptions.OperationalError,
 )
 RETRY_AFTER_SECONDS = 30

@@ -14,15 +14,18 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
 from core.errors import CountersUnavailable, Throttled
-from core.outage import RETRY_AFTER_SECONDS
-from core.redis_cache import UNREACHABLE
+from core.outage import CACHE_UNREACHABLE, RETRY_AFTER_SECONDS
 
-# The cache alias that counts while the default one (Redis) is unreachable: the database's.
+# The counters live in the shared cache itself (Redis in production), not in the "default"
+# alias that fails open (core.fail_open.FailOpenCache): an outage must reach this module.
+SHARED_ALIAS = "shared"
+# The cache alias that counts while the shared one (Redis) is unreachable: the database's.
 FALLBACK_ALIAS = "throttle_fallback"
 
 
@@ -50,11 +53,43 @@ def _limits(scope: str) -> tuple[int, int, int]:
 
 
 def _atomic(store) -> bool:
-    """Whether the cache counts by itself (Redis: config/redis_cache.py). Elsewhere (the local
-    memory of a test, the database cache of a site without Redis or of an outage of it) a
-    counter is read and written back as (count, window start), and concurrent events may be
-    counted once."""
-    return hasattr(store, "count_and_get_many")
+    """Whether the cache counts by itself: Django's Redis cache, whose `incr` is Redis's
+    INCRBY. Elsewhere (the local memory of a test, the database cache of a site without Redis
+    or of an outage of it) a counter is read and written back as (count, window start), and
+    concurrent events may be counted once."""
+    return isinstance(store, RedisCache)
+
+
+def _start_key(key: str) -> str:
+    """Where Redis keeps when a counter's window started (for Retry-After)."""
+    return f"{key}:start"
+
+
+def _redis_count(store, key: str, window: int) -> int:
+    """One more event on a Redis counter; the increment is Redis's own, so concurrent events
+    all count. A counter that does not exist is started by this event: it lives `window`
+    seconds and its start is noted. Raises CACHE_UNREACHABLE while Redis is."""
+    try:
+        count = store.incr(key)
+    except ValueError:  # no such counter (Django's incr looks before it increments)
+        if store.add(key, 1, window):
+            store.set(_start_key(key), time.time(), window)
+            return 1
+        count = store.incr(key)  # another request started it meanwhile
+    if count == 1:  # it expired between that look and the increment: it has no time to live
+        store.touch(key, window)
+        store.set(_start_key(key), time.time(), window)
+    return count
+
+
+def _redis_left(store, key: str, window: int) -> float:
+    """Seconds left in a Redis counter's window (the whole window when its start is not
+    known)."""
+    try:
+        started = store.get(_start_key(key))
+    except CACHE_UNREACHABLE:
+        started = None
+    return window if started is None else started + window - time.time()
 
 
 def _on_fallback(call: Callable):
@@ -71,9 +106,10 @@ def _on_fallback(call: Callable):
 class ThrottleRead:
     """The counters of one scope for several identifiers (and any keys of the caller's own),
     read in one cache round trip; `check` and `hit` work on what was read, so a request that
-    checks and then counts costs one read and at most one write. With `count=True` the event is
-    counted in that same round trip (on Redis, atomically), before `check`: a request refused
-    for being over the limit counts too.
+    checks and then counts costs one read and then the counting. With `count=True` the event is
+    counted first (on Redis, by Redis's own increments, so no concurrent event is lost) and the
+    caller's keys read after, before `check`: a request refused for being over the limit counts
+    too.
 
     While the shared cache is unreachable the counters are read and written in the database
     cache (FALLBACK_ALIAS), so a limit holds through a Redis outage; the caller's own keys live
@@ -93,12 +129,12 @@ class ThrottleRead:
         self.pairs = [_keys(scope, ip, identifier) for identifier in identifiers]
         self.keys = [key for pair in self.pairs for key in pair]
         self.counted = False
-        self.store = cache
+        self.fell_back = False
         # key -> (count, window start); the start is None where the cache keeps it (Redis)
         self.counts: dict[str, tuple[int, float | None]] = {}
         try:
             found = self._read(also=also, count=count)
-        except UNREACHABLE:
+        except CACHE_UNREACHABLE:
             found = self._fall_back()
         self.extra = {key: found[key] for key in also if key in found}
         if count and not self.counted:
@@ -109,13 +145,14 @@ class ThrottleRead:
         returns what was found of `also`."""
         if _atomic(self.store):
             if count and self.keys:
-                counts, found = self.store.count_and_get_many(self.keys, self.window, list(also))
+                self.counts = {
+                    key: (_redis_count(self.store, key, self.window), None) for key in self.keys
+                }
                 self.counted = True
-            else:
-                _counts, found = self.store.count_and_get_many([], self.window, [*self.keys, *also])
-                counts = {key: found[key] for key in self.keys if key in found}
+                return self.store.get_many(list(also)) if also else {}
+            found = self.store.get_many([*self.keys, *also])
             self.counts = {
-                key: (value, None) for key, value in counts.items() if isinstance(value, int)
+                key: (value, None) for key in self.keys if isinstance(value := found.get(key), int)
             }
             return found
         found = self.store.get_many([*self.keys, *also])
@@ -128,8 +165,13 @@ class ThrottleRead:
         }
         return found
 
+    @property
+    def store(self):
+        """The shared cache, or the database's since it was found unreachable."""
+        return caches[FALLBACK_ALIAS if self.fell_back else SHARED_ALIAS]
+
     def _fall_back(self) -> dict:
-        self.store = caches[FALLBACK_ALIAS]
+        self.fell_back = True
         self.counted = False
         _on_fallback(self._read)
         return {}
@@ -146,20 +188,20 @@ class ThrottleRead:
                 if pair[0] < self.limit + over:
                     key, started = ident_key, ident[1]
                 if started is None:
-                    left = self.store.ttl_many([key]).get(key, self.window)
+                    left = _redis_left(self.store, key, self.window)
                 else:
                     left = started + self.window - time.time()
                 raise Throttled(detail, retry_after=max(1, int(left)))
 
     def hit(self) -> None:
-        """Counts one event under every key read, in one write. The window starts at the
-        first counted event."""
+        """Counts one event under every key read (on Redis, one increment each; elsewhere, in
+        one write). The window starts at the first counted event."""
         if self.counted or not self.keys:
             return
         if _atomic(self.store):
             try:
-                counts, _found = self.store.count_and_get_many(self.keys, self.window)
-            except UNREACHABLE:
+                counts = {key: _redis_count(self.store, key, self.window) for key in self.keys}
+            except CACHE_UNREACHABLE:
                 self._fall_back()  # down since the read: count in the database instead
             else:
                 self.counted = True
@@ -172,10 +214,10 @@ class ThrottleRead:
             count, started = self.counts.get(key, (0, now))
             updated[key] = (count + 1, started)
             longest = max(longest, int(started + self.window - now))
-        if self.store is cache:
-            cache.set_many(updated, timeout=longest)
-        else:
+        if self.fell_back:
             _on_fallback(lambda: self.store.set_many(updated, timeout=longest))
+        else:
+            self.store.set_many(updated, timeout=longest)
         self.counts.update(updated)
 
 
@@ -194,7 +236,8 @@ def throttle_reset(*, scope: str, ip: str, identifier: str) -> None:
     Redis is unreachable the counter is the database's. A counter that cannot be cleared stays,
     which only errs on the safe side."""
     key = _keys(scope, ip, identifier)[0]
-    cache.delete(key)
-    if not getattr(cache, "reachable", True):
+    try:
+        caches[SHARED_ALIAS].delete(key)
+    except CACHE_UNREACHABLE:
         with contextlib.suppress(CountersUnavailable):
             _on_fallback(lambda: caches[FALLBACK_ALIAS].delete(key))

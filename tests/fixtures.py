@@ -365,7 +365,12 @@ def _clear_cache(request):
     yield
 
 
-MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# both aliases on the same memory (core.cache: "default" for every caller, "shared" for the
+# throttling counters)
+MEMORY_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from tests.fixtures import ROOT, closed_port
 
 REDIS_TEST = "::".join(
     [
-        "config/tests/test_settings.py",
-        "test_the_redis_cache_shares_one_client_and_keeps_every_operation",
+        "core/tests/test_throttling.py",
+        "test_concurrent_attempts_on_redis_are_all_counted",
     ]
 )
 BROWSER_TEST = """

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from config.env import cache_aliases
 from tests.fixtures import TEST_PASSWORD, closed_port
 from tramites_bridge.tests.factories import ProcedureFactory, citizen_fields, pdf_upload
 
@@ -20,13 +21,11 @@ COUNTERS_DOWN = "No podemos verificar los intentos en este momento"
 
 @pytest.fixture
 def shared_cache_down(settings):
-    """The default cache is Redis on a closed port; every other alias is kept."""
+    """The shared cache is Redis on a closed port, as production configures it (config.env);
+    the database cache the counters fall back to is kept."""
     settings.CACHES = {
         **settings.CACHES,
-        "default": {
-            "BACKEND": "core.redis_cache.ReusingRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        },
+        **cache_aliases(f"redis://127.0.0.1:{closed_port()}/0"),
     }
     settings.THROTTLE_RATES = {
         **settings.THROTTLE_RATES,
@@ -159,3 +158,49 @@ def test_submissions_are_still_limited_while_the_shared_cache_is_down(client, sh
 def test_pages_still_answer_while_the_shared_cache_is_down(client, account, shared_cache_down):
     assert client.get("/").status_code == 200
     assert client.get("/cuenta/ingresar/").status_code == 200
+
+
+def test_a_site_sign_in_and_out_work_while_the_shared_cache_is_down(
+    client, account, shared_cache_down
+):
+    """Sessions live in the database as well: without the cache a sign-in, a page that reads
+    the session and a sign-out still work."""
+    response, signed_in = _site_login(client, TEST_PASSWORD)
+    assert signed_in
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert client.post("/cuenta/salir/").status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302  # back to the sign-in page
+
+
+def test_a_lesson_page_answers_while_the_shared_cache_is_down(client, shared_cache_down):
+    from lms.tests.factories import course_create, lesson_create, student_create, unit_create
+
+    course = course_create()
+    lesson = lesson_create(unit=unit_create(course=course), episode=1, code="CAI01")
+    profile = student_create(dni="45678913", course=course)
+    client.force_login(profile.user)
+    response = client.get(lesson.url)
+    assert response.status_code == 200
+    assert lesson.title in response.content.decode()
+
+
+def test_a_tracking_lookup_finds_the_file_while_the_shared_cache_is_down(client, shared_cache_down):
+    from tramites_bridge.services import submission_create
+
+    submission, _ = submission_create(
+        procedure=ProcedureFactory(with_fields=False),
+        idempotency_key=str(uuid.uuid4()),
+        dni="41234567",
+        first_names="María",
+        last_names="Quispe",
+        data={},
+        channel="web",
+    )
+    page = client.post("/tramites/seguimiento/", {"codigo": submission.code, "dni": "41234567"})
+    assert page.status_code == 200
+    assert submission.display_code in page.content.decode()
+    api = client.get(f"/api/v1/tramites/track/{submission.code}", {"dni": "41234567"})
+    assert api.status_code == 200
+    assert api.json()["timeline"][0]["status"] == "recibido"

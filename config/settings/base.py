@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (apps add crontab entries to the beat schedule)
 
-from config.env import env_bool, env_int, env_list, env_str, parse_cache_url
+from config.env import cache_aliases, env_bool, env_int, env_list, env_str, parse_cache_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PASOAPASO_VAR_DIR", str(BASE_DIR / "var")))
@@ -150,11 +150,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (throttling counters, locks) -----------------------------------------------------
+# --- Cache (throttling counters, fragments, sessions) ------------------------------------------
+# Redis through Django's own RedisCache in production ("shared"). Everything but the
+# throttling counters uses "default", which fails open while Redis is down (core.cache); the
+# counters use "shared" and fail closed (core.throttling).
 CACHES = {
-    "default": parse_cache_url(env_str("CACHE_URL", "db://pasoapaso_cache")),
+    **cache_aliases(env_str("CACHE_URL", "db://pasoapaso_cache")),
     # Where the throttling counters go while the default cache is unreachable: the database
-    # cache, whose table the migrations create whatever CACHE_URL says (config/throttling.py).
+    # cache, whose table the migrations create whatever CACHE_URL says (core/throttling.py).
     "throttle_fallback": parse_cache_url("db://pasoapaso_cache"),
 }
 
@@ -170,7 +173,8 @@ LOGIN_URL = "cms:login"
 LOGIN_REDIRECT_URL = "lms:my_lessons"
 LOGOUT_REDIRECT_URL = "/"
 # Sessions are read from the shared cache and written through to the database: a page view
-# reads no session row, and a session survives a cache restart.
+# reads no session row, and a session survives a cache restart or outage (the "default" cache
+# fails open).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 WAGTAILADMIN_USER_LOGIN_FORM = "core.accounts.ThrottledLoginForm"

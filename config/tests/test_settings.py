@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("cache_url", "backend"),
     [
         ("db://cache_table", "django.core.cache.backends.db.DatabaseCache"),
-        ("redis://127.0.0.1:6379/3", "core.redis_cache.ReusingRedisCache"),
+        ("redis://127.0.0.1:6379/3", "django.core.cache.backends.redis.RedisCache"),
         ("locmem://", "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )
@@ -22,23 +22,26 @@ def test_cache_url_selects_the_backend(cache_url, backend):
     assert parse_cache_url(cache_url)["BACKEND"] == backend
 
 
-def test_the_redis_cache_shares_one_client_and_keeps_every_operation():
-    """Against a real Redis (TEST_REDIS_URL); it touches only keys under its own random prefix."""
-    import uuid
+def test_a_redis_cache_url_is_djangos_backend_failing_open_for_all_but_the_counters():
+    from config.env import cache_aliases
 
-    from core.redis_cache import ReusingRedisCache
-    from tests.fixtures import redis_required
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    redis_required(url)
-    cache = ReusingRedisCache(url, {"KEY_PREFIX": f"settings-test-{uuid.uuid4().hex}"})
-    assert cache._cache.get_client() is cache._cache.get_client(write=True)
-    cache.set_many({"a": (1, 2.5), "b": "dos"}, timeout=30)
-    assert cache.get_many(["a", "b", "c"]) == {"a": (1, 2.5), "b": "dos"}
-    assert cache.add("n", 1, timeout=30)
-    assert cache.incr("n") == 2
-    cache.delete_many(["a", "b", "n"])
-    assert cache.get_many(["a", "b", "n"]) == {}
+    aliases = cache_aliases("redis://127.0.0.1:6379/3?prefix=pap&socket_timeout=0.5")
+    assert aliases["shared"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3",
+        "KEY_PREFIX": "pap",
+        "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 0.5},
+    }
+    assert aliases["default"] == {"BACKEND": "core.fail_open.FailOpenCache", "LOCATION": "shared"}
+    database = cache_aliases("db://cache_table")
+    assert (
+        database["default"]
+        == database["shared"]
+        == {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cache_table",
+        }
+    )
 
 
 def test_check_deploy_with_production_variables_prints_no_warnings(tmp_path):
