@@ -3,9 +3,11 @@
 import ipaddress
 import logging
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -312,13 +314,40 @@ def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:
     )
 
 
+# --- queueing -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """A task of tasks.py as the services send it: by its registered name, to its queue. Tasks
+    import services, never the other way round, so the `@shared_task` declarations read their
+    name and queue from here. The queue is sent with every message: Celery applies a task's
+    declared options to a message sent by name only when the sending process has that task
+    registered, and a web process need not have."""
+
+    name: str
+    queue: str
+
+
+DELIVER_OUTBOX_JOB = Job(name="tramites_bridge.deliver_outbox_event", queue="short")
+PURGE_PENDING_JOB = Job(name="tramites_bridge.purge_pending_uploads", queue="short")
+OUTBOX_SWEEP_JOB = Job(name="tramites_bridge.outbox_sweep", queue="short")
+
+
+def outbox_delivery_queue(*, event_id: int, countdown: int | None = None) -> None:
+    """Sends the event's delivery task when the caller's transaction commits (after `countdown`
+    seconds). Robust: with the broker down the stored event stands, the caller's other
+    callbacks still run (the citizen's e-mail), and the beat sweep delivers the event later."""
+    job = DELIVER_OUTBOX_JOB
+    transaction.on_commit(
+        lambda: current_app.send_task(
+            job.name, args=[event_id], queue=job.queue, countdown=countdown
+        ),
+        robust=True,
+    )
+
+
 def _outbox_deliver_on_commit(event: OutboxEvent) -> None:
     if settings.TRAMITES_BACKOFFICE_URL:
-        from tramites_bridge.tasks import deliver_outbox_event_task
-
-        # robust: with the broker down the stored file stands, the caller's other callbacks
-        # still run (the citizen's e-mail), and the beat sweep delivers the event later
-        transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk), robust=True)
+        outbox_delivery_queue(event_id=event.pk)
 
 
 def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:
