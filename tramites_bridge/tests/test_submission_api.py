@@ -274,10 +274,19 @@ def test_a_code_written_unusually_is_kept_and_dropped_like_any_other(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_requests_with_one_key_make_one_submission(settings):
-    """A citizen's app that retries impatiently: every request gets the same file, one is 201."""
+    """A citizen's app that retries impatiently: every request gets the same file, one is 201,
+    and the requests that lost the race leave no stored file behind."""
+    from django.core.files.storage import default_storage
+
+    def stored() -> set[str]:
+        if not default_storage.exists("tramites/privado"):
+            return set()
+        return set(default_storage.listdir("tramites/privado")[1])
+
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "tramites_submit": (100, 600)}
     procedure = ProcedureFactory()
     key = str(uuid.uuid4())
+    before = stored()
     start = threading.Barrier(10)
     answers = []
 
@@ -300,6 +309,7 @@ def test_ten_parallel_requests_with_one_key_make_one_submission(settings):
     assert submission.attachments.count() == 1
     assert submission.events.count() == 1
     assert Attachment.objects.count() == 1
+    assert stored() - before == {submission.attachments.get().file.name.rsplit("/", 1)[-1]}
 
 
 def test_an_office_renamed_shows_in_the_next_submission(client):
