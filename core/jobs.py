@@ -17,6 +17,7 @@ class Job:
     name: str
     queue: str
 
-    def send(self, *args) -> None:
-        """Sends one message; a broker that cannot be reached raises kombu's OperationalError."""
-        current_app.send_task(self.name, args=list(args), queue=self.queue)
+    def send(self, *args, countdown: float | None = None) -> None:
+        """Sends one message (run `countdown` seconds from now); a broker that cannot be
+        reached raises kombu's OperationalError."""
+        current_app.send_task(self.name, args=list(args), queue=self.queue, countdown=countdown)

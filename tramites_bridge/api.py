@@ -1,12 +1,9 @@
 """/api/v1/tramites/: the catalogue, anonymous submissions (multipart) and tracking."""
 
-import json
-
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Header, Router
-from ninja.responses import NinjaJSONEncoder
+from ninja import Header, Router, Status
 
 from core.accounts import API_AUTH, token_authenticate
 from core.errors import (
@@ -18,14 +15,9 @@ from core.errors import (
 from core.roles import CABINA_AGENTS, user_has_role
 from core.schemas import Error
 from core.throttling import ThrottleRead, client_ip
-from tramites_bridge.caching import (
-    HOLIDAYS_KEY,
-    holidays_cached,
-    procedure_cache_key,
-    procedure_cached,
-)
+from tramites_bridge.caching import catalogue_keys, holidays_cached, procedure_cached
 from tramites_bridge.intake import form_errors_to_contract, intake_submission
-from tramites_bridge.models import Channel, Procedure, Submission
+from tramites_bridge.models import Channel, Procedure
 from tramites_bridge.selectors import (
     MonthError,
     TrackingResult,
@@ -37,7 +29,7 @@ from tramites_bridge.selectors import (
     procedure_by_code,
     procedures_active,
 )
-from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup_rendered
+from tramites_bridge.tracking import NOT_FOUND_MESSAGE, tracking_lookup
 
 from .schemas import (
     CabinaLedgerOut,
@@ -51,7 +43,6 @@ from .schemas import (
 )
 
 router = Router(tags=["Trámites"])
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # what django-ninja's renderer sends
 SUBMIT_SCOPE = "tramites_submit"
 
 
@@ -168,16 +159,17 @@ def create_submission(
         )
     # One cache round trip: the attempt counters, the procedure and the holiday calendar.
     procedure_code = request.POST.get("procedure", "")
+    procedure_key, holidays_key = catalogue_keys(procedure_code)
     # Agents answer for their own submissions; citizens are counted, before the work, so a
     # refused attempt counts too.
     counters = ThrottleRead(
         scope=SUBMIT_SCOPE,
         ip=ip,
         identifiers=[identifier] if cabina is None else [],
-        also=(procedure_cache_key(procedure_code), HOLIDAYS_KEY),
+        also=(procedure_key, holidays_key),
         count=True,
     )
-    procedure = procedure_cached(procedure_code, counters.extra)
+    procedure = procedure_cached(procedure_code, procedure_key, counters.extra)
     if procedure is None:
         errors.append(
             {"field": "procedure", "message": "No existe un procedimiento activo con ese código."}
@@ -185,7 +177,6 @@ def create_submission(
     counters.check("Demasiadas solicitudes desde su conexión. Espere unos minutos.")
     result = None
     if not errors:
-        # no transaction around this: the submission opens the only one
         result = intake_submission(
             procedure=procedure,
             data=request.POST,
@@ -195,34 +186,13 @@ def create_submission(
             ip=ip,
             actor_id=agent.pk if agent else None,
             cabina=cabina,
-            calendar=holidays_cached(timezone.localdate(), counters.extra),
+            calendar=holidays_cached(timezone.localdate(), holidays_key, counters.extra),
         )
     if result is None:
         raise ValidationFailed(errors=errors)
     if result.submission is None:
         raise ValidationFailed(errors=form_errors_to_contract(result.form))
-    # The dict has the schema's fields, in its order and with the types its validation gives
-    # (SubmissionCreatedOut): serialised as django-ninja would, without validating it again.
-    return HttpResponse(
-        json.dumps(_created_out(request, result.submission), cls=NinjaJSONEncoder),
-        status=201 if result.created else 200,
-        content_type=JSON_CONTENT_TYPE,
-    )
-
-
-def _created_out(request: HttpRequest, submission: Submission) -> dict:
-    return {
-        "code": submission.code,
-        "code_display": submission.display_code,
-        "procedure": submission.procedure.tupa_code,
-        "status": submission.status,
-        "status_label": submission.get_status_display(),
-        "office": submission.office.name,
-        "fee": submission.fee,
-        "due_date": submission.due_date,
-        "created_at": submission.created_at,
-        "receipt_url": request.build_absolute_uri(f"/tramites/constancia/{submission.code}/"),
-    }
+    return Status(201 if result.created else 200, result.submission)
 
 
 @router.get(
@@ -237,18 +207,10 @@ def _created_out(request: HttpRequest, submission: Submission) -> dict:
     ),
 )
 def track_submission(request: HttpRequest, code: str, dni: str = ""):
-    body = tracking_lookup_rendered(
-        code=code, dni=dni, ip=client_ip(request), render=_render_tracking
-    )
-    if body is None:
+    result = tracking_lookup(code=code, dni=dni, ip=client_ip(request))
+    if result is None:
         raise NotFoundError(NOT_FOUND_MESSAGE, code="not_found")
-    # already validated against TrackingOut and serialised as django-ninja does (_render_tracking)
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
-
-
-def _render_tracking(result: TrackingResult) -> bytes:
-    payload = TrackingOut.model_validate(tracking_out(result)).model_dump()
-    return json.dumps(payload, cls=NinjaJSONEncoder).encode()
+    return tracking_out(result)
 
 
 def tracking_out(result: TrackingResult) -> dict:

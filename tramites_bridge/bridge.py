@@ -17,6 +17,11 @@ from django.utils import timezone
 from core.errors import AuthenticationRequired, NotFoundError, ValidationFailed
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.models import InboundEvent, Office, OutboxEvent, Status, Submission
+from tramites_bridge.services import (
+    outbox_delivery_queue,
+    submission_change_status,
+    submission_move,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +120,7 @@ def outbox_deliver(*, event_pk: int) -> bool:
         if attempts >= settings.TRAMITES_OUTBOX_MAX_ATTEMPTS:
             event.state = OutboxEvent.State.FAILED
         else:
-            from tramites_bridge.tasks import deliver_outbox_event_task
-
-            transaction.on_commit(
-                lambda: deliver_outbox_event_task.apply_async((event_pk,), countdown=delay),
-                robust=True,  # with the broker down, the beat sweep retries it when due
-            )
+            outbox_delivery_queue(event_id=event_pk, countdown=delay)
         event.save(update_fields=["last_error", "next_attempt_at", "state"])
         logger.warning("Evento %s no entregado (intento %s): %s", event_pk, attempts, error)
     return False
@@ -148,9 +148,7 @@ def outbox_redeliver(*, event: OutboxEvent) -> None:
     OutboxEvent.objects.filter(pk=event.pk).exclude(state=OutboxEvent.State.DELIVERED).update(
         state=OutboxEvent.State.PENDING, next_attempt_at=timezone.now(), attempts=0
     )
-    from tramites_bridge.tasks import deliver_outbox_event_task
-
-    transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk), robust=True)
+    outbox_delivery_queue(event_id=event.pk)
 
 
 def webhook_apply(*, body: bytes, timestamp: str, signature: str, ip: str | None) -> dict:
@@ -182,7 +180,6 @@ def webhook_apply(*, body: bytes, timestamp: str, signature: str, ip: str | None
         ) from None
     if status not in Status.values:
         raise ValidationFailed(errors=[{"field": "status", "message": "Estado desconocido."}])
-    from tramites_bridge.services import submission_change_status, submission_move
 
     try:
         with transaction.atomic():

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from core.errors import ConflictError
 from tramites_bridge.forms import ProcedureForm
 from tramites_bridge.models import Procedure, Submission
-from tramites_bridge.selectors import idempotency_key_state, pending_attachments
-from tramites_bridge.services import attachment_stash, submission_create
+from tramites_bridge.selectors import pending_attachments
+from tramites_bridge.services import attachment_stash, submission_create, submission_for_key
 from tramites_bridge.workdays import HolidayCalendar
 
 
@@ -41,16 +40,12 @@ def intake_submission(
     data = copy.copy(data)
     # the page's form carries its own token (shown again after an error); the API has the header
     data["token"] = form_token or idempotency_key
-    existing_id, stashed = idempotency_key_state(key=idempotency_key)
-    if existing_id is not None:
-        existing = Submission.objects.select_related("procedure", "office").get(pk=existing_id)
-        if existing.procedure_id != procedure.pk or existing.dni != (data.get("dni") or "").strip():
-            raise ConflictError(
-                "Esta clave de idempotencia ya se usó para otra solicitud. Use una clave nueva.",
-                code="idempotency_key_reused",
-            )
+    existing = submission_for_key(
+        key=idempotency_key, procedure=procedure, dni=(data.get("dni") or "").strip()
+    )
+    if existing is not None:
         return IntakeResult(form=ProcedureForm(procedure=procedure), submission=existing)
-    pending = pending_attachments(token=idempotency_key) if stashed else {}
+    pending = pending_attachments(token=idempotency_key)
     form = ProcedureForm(data, files, procedure=procedure, pending=pending)
     if not form.is_valid():
         for name, upload in form.valid_uploads().items():

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class FormFieldOut(Schema):
@@ -29,16 +29,27 @@ class ProcedureDetailOut(ProcedureSummaryOut):
 
 
 class SubmissionCreatedOut(Schema):
+    """A submission as its citizen (or agent) gets it back, new or repeated: read from the
+    Submission itself (its procedure and office loaded with it)."""
+
     code: str
-    code_display: str
-    procedure: str
+    code_display: str = Field(alias="display_code")
+    procedure: str = Field(alias="procedure.tupa_code")
     status: str
     status_label: str
-    office: str
+    office: str = Field(alias="office.name")
     fee: Decimal
     due_date: date
     created_at: datetime
     receipt_url: str
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_receipt_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(f"/tramites/constancia/{obj.code}/")
 
 
 class TimelineStepOut(Schema):

@@ -474,29 +474,29 @@ def _valid_ruc(ruc: str) -> str:
 def seed_cabinas() -> list[str]:
     """The 9 cabinas, an agent each, their S/. 300.00 guarantees, a month of submissions through
     them (two per cabina per working day) and one failed delivery waiting to be redelivered."""
+    from tramites_bridge.models import Cabina
+
+    if Cabina.objects.exists():
+        return []
+    today = timezone.localdate()
+    cabinas = _cabinas_create(today)
+    n = _cabinas_month_submit(cabinas, today)
+    _outbox_demo_settle()
+    return [cabina.name for cabina, _agent in cabinas] + [f"{n} trámites por cabinas"]
+
+
+def _cabinas_create(today) -> list[tuple]:
+    """Each cabina with its agent (one shared demo password) and its guarantee: (cabina, user)."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
-    from django.db.models import QuerySet
 
     from core.roles import CABINA_AGENTS
-    from tramites_bridge.models import (
-        AuditEntry,
-        Cabina,
-        CabinaAgent,
-        LedgerEntry,
-        OutboxEvent,
-        SubmissionEvent,
-    )
+    from tramites_bridge.models import Cabina, CabinaAgent
     from tramites_bridge.services import cabina_guarantee_record
-    from tramites_bridge.workdays import is_working_day
 
-    created: list[str] = []
-    if Cabina.objects.exists():
-        return created
     User = get_user_model()
     group = Group.objects.get(name=CABINA_AGENTS)
     password = make_password("pasoapaso2026")
-    today = timezone.localdate()
     cabinas = []
     for name, address, ruc, username, first, last in CABINAS:
         cabina = Cabina.objects.create(
@@ -514,10 +514,16 @@ def seed_cabinas() -> list[str]:
         CabinaAgent.objects.create(cabina=cabina, user=user)
         cabina_guarantee_record(cabina=cabina)
         cabinas.append((cabina, user))
-        created.append(name)
+    return cabinas
+
+
+def _cabinas_month_submit(cabinas: list[tuple], today) -> int:
+    """Two submissions per cabina on each working day of the past month; returns how many."""
+    from tramites_bridge.workdays import is_working_day
+
     procedures = list(Procedure.objects.filter(active=True).order_by("tupa_code"))
     simple = [p for p in procedures if not p.fields.filter(kind=K.FILE, required=True).exists()]
-    staff = User.objects.filter(username="mesadepartes").first()
+    staff = get_user_model().objects.filter(username="mesadepartes").first()
     n = 0
     for days_ago in range(30, -1, -1):
         day = today - timedelta(days=days_ago)
@@ -527,37 +533,51 @@ def seed_cabinas() -> list[str]:
             for slot in range(2):
                 n += 1
                 procedure = (simple or procedures)[n % len(simple or procedures)]
-                data = {f.name: _demo_value(f, n) for f in procedure.fields.exclude(kind=K.FILE)}
-                submission, _ = submission_create(
-                    procedure=procedure,
-                    idempotency_key=f"seed:cabina:{n}",
-                    dni=f"7{n:07d}",
-                    first_names="Ciudadano",
-                    last_names=f"De Demostración {n}",
-                    data=data,
-                    channel="cabina",
-                    ip="127.0.0.1",
-                    actor_id=agent.pk,
-                    cabina=cabina,
-                )
                 moment = timezone.make_aware(
                     timezone.datetime.combine(day, timezone.datetime.min.time())
                 ) + timedelta(hours=9 + slot * 3)
-                # Demo back-fill only: the append-only guards are bypassed on purpose to date
-                # these rows within the past month.
-                Submission.objects.filter(pk=submission.pk).update(created_at=moment)
-                SubmissionEvent.objects.filter(submission=submission).update(created_at=moment)
-                QuerySet(LedgerEntry).filter(submission=submission).update(created_at=moment)
-                QuerySet(AuditEntry).filter(submission=submission).update(created_at=moment)
-                if staff and n % 15 == 0:
-                    submission_change_status(
-                        submission=submission,
-                        status=Status.ANNULLED,
-                        note="Trámite improcedente: el solicitante no está domiciliado en la "
-                        "provincia.",
-                        actor_id=staff.pk,
-                    )
-    # The demo has no municipal endpoint: events count as delivered, except one that failed.
+                _cabina_submission(n, procedure, cabina, agent, moment=moment, staff=staff)
+    return n
+
+
+def _cabina_submission(n: int, procedure, cabina, agent, *, moment, staff) -> None:
+    """Demo submission number n through a cabina, dated `moment`; every 15th is annulled."""
+    from django.db.models import QuerySet
+
+    from tramites_bridge.models import AuditEntry, LedgerEntry, SubmissionEvent
+
+    data = {f.name: _demo_value(f, n) for f in procedure.fields.exclude(kind=K.FILE)}
+    submission, _ = submission_create(
+        procedure=procedure,
+        idempotency_key=f"seed:cabina:{n}",
+        dni=f"7{n:07d}",
+        first_names="Ciudadano",
+        last_names=f"De Demostración {n}",
+        data=data,
+        channel="cabina",
+        ip="127.0.0.1",
+        actor_id=agent.pk,
+        cabina=cabina,
+    )
+    # Demo back-fill only: the append-only guards are bypassed on purpose to date these rows
+    # within the past month.
+    Submission.objects.filter(pk=submission.pk).update(created_at=moment)
+    SubmissionEvent.objects.filter(submission=submission).update(created_at=moment)
+    QuerySet(LedgerEntry).filter(submission=submission).update(created_at=moment)
+    QuerySet(AuditEntry).filter(submission=submission).update(created_at=moment)
+    if staff and n % 15 == 0:
+        submission_change_status(
+            submission=submission,
+            status=Status.ANNULLED,
+            note="Trámite improcedente: el solicitante no está domiciliado en la provincia.",
+            actor_id=staff.pk,
+        )
+
+
+def _outbox_demo_settle() -> None:
+    """The demo has no municipal endpoint: events count as delivered, except one that failed."""
+    from tramites_bridge.models import OutboxEvent
+
     OutboxEvent.objects.filter(state=OutboxEvent.State.PENDING).update(
         state=OutboxEvent.State.DELIVERED, delivered_at=timezone.now()
     )
@@ -569,8 +589,6 @@ def seed_cabinas() -> list[str]:
             last_error="URLError: [Errno 111] Connection refused",
             delivered_at=None,
         )
-    created.append(f"{n} trámites por cabinas")
-    return created
 
 
 def _demo_value(field, n: int) -> str:

@@ -3,25 +3,24 @@
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.dates import MAX_YEAR, MIN_YEAR
-from tramites_bridge.codes import code_display, code_normalise
+from tramites_bridge.codes import code_normalise
 from tramites_bridge.models import (
     OPEN_STATUSES,
     Attachment,
+    Office,
     Procedure,
     ProcedureField,
     Status,
     Submission,
     SubmissionEvent,
 )
-from tramites_bridge.prepared import prepared_cursor
 
 
 def procedures_active() -> QuerySet[Procedure]:
@@ -49,29 +48,6 @@ def pending_attachments(*, token: str) -> dict[str, Attachment]:
     }
 
 
-IDEMPOTENCY_SQL = """
-SELECT 'submission', id FROM tramites_bridge_submission WHERE idempotency_key = %s
-UNION ALL
-SELECT 'attachment', id FROM tramites_bridge_attachment
-WHERE token = %s AND submission_id IS NULL
-"""
-
-
-def idempotency_key_state(*, key: str) -> tuple[int | None, bool]:
-    """(id of the submission already made with this key or None, whether files are stashed
-    under it): one indexed query where asking each would cost two. Both are rare; the common
-    answer is (None, False)."""
-    submission_id, stashed = None, False
-    with prepared_cursor() as cursor:
-        cursor.execute(IDEMPOTENCY_SQL, [key, key])
-        for kind, pk in cursor.fetchall():
-            if kind == "submission":
-                submission_id = pk
-            else:
-                stashed = True
-    return submission_id, stashed
-
-
 def submission_is_overdue(submission: Submission, *, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     return submission.status in OPEN_STATUSES and today > submission.due_date
@@ -79,44 +55,38 @@ def submission_is_overdue(submission: Submission, *, today: date | None = None) 
 
 @dataclass
 class TrackingResult:
-    submission: "Submission | TrackedFile"
-    events: "list[SubmissionEvent | TrackedStep]"
+    submission: Submission
+    events: list[SubmissionEvent]
     overdue: bool
     todo: str  # what the citizen must do while the file is "observado"
 
 
-# The tables are the models' default names (no db_table overrides in this app).
-TRACK_SQL = """
-SELECT s.dni, s.status, s.due_date, p.tupa_code, p.name, p.silence_rule, so.name,
-       e.status, eo.name, e.note, e.created_at
-FROM tramites_bridge_submission s
-JOIN tramites_bridge_procedure p ON p.id = s.procedure_id
-JOIN tramites_bridge_office so ON so.id = s.office_id
-JOIN tramites_bridge_submissionevent e ON e.submission_id = s.id
-LEFT JOIN tramites_bridge_office eo ON eo.id = e.office_id
-WHERE s.code = %s
-ORDER BY e.id
-"""
-
-
-def _aware(moment: datetime) -> datetime:
-    """A time read by raw SQL: SQLite gives the stored UTC time without its zone (the ORM would
-    add it); PostgreSQL already gives it with one."""
-    if timezone.is_naive(moment):
-        return moment.replace(tzinfo=UTC)
-    return moment
+# What tracking shows of a file, read along its timeline steps (one row each, oldest first).
+TRACKED_VALUES = (
+    "submission__dni",
+    "submission__status",
+    "submission__due_date",
+    "submission__procedure__tupa_code",
+    "submission__procedure__name",
+    "submission__procedure__silence_rule",
+    "submission__office__name",
+    "status",
+    "office__name",
+    "note",
+    "created_at",
+)
 
 
 def submission_track_snapshot(*, code: str) -> dict | None:
     """What the tracking page and API show of the file with this (normalised) code, as plain
-    data that can be cached under the code: no names, e-mail or phone, and the DNI only as a
-    keyed digest (see tracking.dni_digest). None when no file has the code.
-
-    One indexed query (the code is unique), written in SQL: this runs on every lookup that
-    misses the cache, and building the ORM query cost more than running it."""
-    with connection.cursor() as cursor:
-        cursor.execute(TRACK_SQL, [code])
-        rows = cursor.fetchall()
+    data that can be cached under the code: no names, e-mail or phone (the caller keeps the DNI
+    only as a keyed digest, see tracking.dni_digest). None when no file has the code. One
+    indexed query: every file has at least its "recibido" step."""
+    rows = list(
+        SubmissionEvent.objects.filter(submission__code=code)
+        .order_by("pk")
+        .values_list(*TRACKED_VALUES)
+    )
     if not rows:
         return None
     dni, status, due_date, tupa_code, procedure_name, silence_rule, office = rows[0][:7]
@@ -125,70 +95,26 @@ def submission_track_snapshot(*, code: str) -> dict | None:
         "dni": dni,
         "status": status,
         "due_date": due_date,
-        "procedure": (tupa_code, procedure_name, silence_rule),
+        "procedure": {"tupa_code": tupa_code, "name": procedure_name, "silence_rule": silence_rule},
         "office": office,
-        # every file has at least its "recibido" step; ids grow with time
-        "events": [(r[7], r[8], r[9], _aware(r[10])) for r in rows],
+        "events": [row[7:] for row in rows],
     }
 
 
-@dataclass(frozen=True)
-class TrackedName:
-    name: str
-
-
-@dataclass(frozen=True)
-class TrackedProcedure:
-    tupa_code: str
-    name: str
-    silence_rule: str
-
-
-@dataclass(frozen=True)
-class TrackedStep:
-    """One step of a tracked file's timeline, as the citizen sees it."""
-
-    status: str
-    office: TrackedName | None
-    note: str
-    created_at: datetime
-
-    def get_status_display(self) -> str:
-        return Status(self.status).label
-
-
-@dataclass(frozen=True)
-class TrackedFile:
-    """What tracking shows of a file: its code, state, office, procedure and due date. Plain
-    objects with the attributes the template and the API read of a Submission (building model
-    instances on every lookup cost more than the rest of a cached lookup)."""
-
-    code: str
-    status: str
-    due_date: date
-    procedure: TrackedProcedure
-    office: TrackedName
-
-    @property
-    def display_code(self) -> str:
-        return code_display(self.code)
-
-    def get_status_display(self) -> str:
-        return Status(self.status).label
-
-
 def tracking_result_from_snapshot(snapshot: dict) -> TrackingResult:
-    submission = TrackedFile(
+    """The snapshot as unsaved model instances, which the page and the API read as they read
+    any submission."""
+    submission = Submission(
         code=snapshot["code"],
         status=snapshot["status"],
         due_date=snapshot["due_date"],
-        procedure=TrackedProcedure(*snapshot["procedure"]),
-        office=TrackedName(snapshot["office"]),
+        procedure=Procedure(**snapshot["procedure"]),
+        office=Office(name=snapshot["office"]),
     )
     events = [
-        TrackedStep(
+        SubmissionEvent(
             status=status,
-            office=TrackedName(office) if office is not None else None,
+            office=Office(name=office) if office is not None else None,
             note=note,
             created_at=at,
         )

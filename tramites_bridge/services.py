@@ -2,18 +2,17 @@
 
 import ipaddress
 import logging
-from contextlib import nullcontext
 from datetime import timedelta
-from functools import cache
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from core.jobs import Job
 from tramites_bridge.codes import code_generate
 from tramites_bridge.models import (
     STATUS_TRANSITIONS,
@@ -28,7 +27,6 @@ from tramites_bridge.models import (
     Submission,
     SubmissionEvent,
 )
-from tramites_bridge.prepared import prepared_cursor
 from tramites_bridge.workdays import HolidayCalendar, due_date_compute
 
 logger = logging.getLogger(__name__)
@@ -95,7 +93,7 @@ def submission_create(
     stashed under it (stashed), to save those queries; a concurrent twin is still caught by the
     unique key. A holiday `calendar` (workdays.HolidayCalendar) saves the due date's query."""
     if not key_checked:
-        existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
+        existing = submission_for_key(key=idempotency_key, procedure=procedure, dni=dni)
         if existing is not None:
             return existing, False
     if cabina is not None and not cabina.active:
@@ -108,16 +106,9 @@ def submission_create(
             "Este procedimiento no recibe solicitudes por ahora.",
             errors=[{"field": "procedure", "message": "El procedimiento no está activo."}],
         )
-    # On PostgreSQL, with no stashed files to bind, the whole submission is ONE statement (see
-    # _insert_with_rows), atomic on its own: no BEGIN and COMMIT round trips around it. Inside
-    # a caller's transaction it takes a savepoint as before, so that a failed attempt (a taken
-    # code) does not abort the caller's transaction.
-    single_statement = (
-        connection.vendor == "postgresql" and not stashed and not connection.in_atomic_block
-    )
     for _attempt in range(5):
         try:
-            with nullcontext() if single_statement else transaction.atomic():
+            with transaction.atomic():
                 submission, received = _insert_submission(
                     procedure=procedure,
                     idempotency_key=idempotency_key,
@@ -138,7 +129,7 @@ def submission_create(
         except IntegrityError:
             # Either a concurrent request with the same key won (return its submission) or, once
             # in 10^15, the random code was taken (try another).
-            existing = _existing_for_key(idempotency_key, procedure=procedure, dni=dni)
+            existing = submission_for_key(key=idempotency_key, procedure=procedure, dni=dni)
             if existing is not None:
                 return existing, False
             continue
@@ -148,8 +139,12 @@ def submission_create(
     raise ConflictError("No se pudo registrar el trámite. Intente de nuevo.")
 
 
-def _existing_for_key(key: str, *, procedure: Procedure, dni: str) -> Submission | None:
-    existing = Submission.objects.select_related("procedure").filter(idempotency_key=key).first()
+def submission_for_key(*, key: str, procedure: Procedure, dni: str) -> Submission | None:
+    """The submission already made with this idempotency key (its procedure and office loaded),
+    or None. The same key with another citizen or procedure is a conflict."""
+    existing = (
+        Submission.objects.select_related("procedure", "office").filter(idempotency_key=key).first()
+    )
     if existing is None:
         return None
     if existing.procedure_id != procedure.pk or existing.dni != dni:
@@ -160,138 +155,75 @@ def _existing_for_key(key: str, *, procedure: Procedure, dni: str) -> Submission
     return existing
 
 
-def _insert_submission(
-    *, procedure, idempotency_key, uploads, ip, actor_id, stashed, cabina, calendar, **fields
-):
-    today = timezone.localdate()
-    if cabina is not None:
-        fields.update(cabina=cabina, agent_id=actor_id, channel="cabina")
-    submission = Submission(
-        code=code_generate(),
-        procedure=procedure,
-        idempotency_key=idempotency_key,
-        consent_at=timezone.now(),
-        status=Status.RECEIVED,
-        office=procedure.office,
-        fee=procedure.fee,
-        due_date=due_date_compute(
-            start=today, working_days=procedure.deadline_days, calendar=calendar
-        ),
-        **fields,
-    )
-    rows = []
+def _attachments_store(*, token: str, uploads: dict[str, UploadedFile]) -> list[Attachment]:
+    """The uploads as new attachments, their files already in storage, not yet saved."""
+    attachments = []
     for field_name, upload in uploads.items():
         content_type, _ext = upload.sniffed
         attachment = Attachment(
-            token=idempotency_key,
+            token=token,
             field_name=field_name,
-            submission=submission,
             original_name=(upload.name or "archivo")[-200:],
             content_type=content_type,
             size=upload.size,
         )
         attachment.file.save(upload.name or "archivo", upload, save=False)
-        rows.append(attachment)
-    received = SubmissionEvent(
+        attachments.append(attachment)
+    return attachments
+
+
+def _insert_submission(
+    *, procedure, idempotency_key, uploads, ip, actor_id, stashed, cabina, calendar, **fields
+):
+    """Inserts the submission and the rows that point at it (attachments, its first timeline
+    step, the audit entry, the ledger credit, the outbox event) in the caller's transaction."""
+    if cabina is not None:
+        fields.update(cabina=cabina, agent_id=actor_id, channel="cabina")
+    attachments = _attachments_store(token=idempotency_key, uploads=uploads)
+    try:
+        submission = Submission.objects.create(
+            code=code_generate(),
+            procedure=procedure,
+            idempotency_key=idempotency_key,
+            consent_at=timezone.now(),
+            status=Status.RECEIVED,
+            office=procedure.office,
+            fee=procedure.fee,
+            due_date=due_date_compute(
+                start=timezone.localdate(), working_days=procedure.deadline_days, calendar=calendar
+            ),
+            **fields,
+        )
+    except IntegrityError:
+        for attachment in attachments:  # a twin won, or the code was taken: no orphan files
+            attachment.file.delete(save=False)
+        raise
+    for attachment in attachments:
+        attachment.submission = submission
+    Attachment.objects.bulk_create(attachments)
+    received = SubmissionEvent.objects.create(
         submission=submission, status=Status.RECEIVED, office=procedure.office
     )
-    rows.append(received)
-    rows.append(
-        AuditEntry(
-            submission=submission,
-            action=AuditEntry.Action.SUBMITTED,
-            actor_id=actor_id,
-            ip=_clean_ip(ip),
-            details={"channel": submission.channel, "procedure": procedure.tupa_code},
-        )
+    AuditEntry.objects.create(
+        submission=submission,
+        action=AuditEntry.Action.SUBMITTED,
+        actor_id=actor_id,
+        ip=_clean_ip(ip),
+        details={"channel": submission.channel, "procedure": procedure.tupa_code},
     )
     if cabina is not None:
-        rows.append(
-            LedgerEntry(
-                cabina=cabina,
-                kind=LedgerEntry.Kind.CREDIT,
-                amount=settings.TRAMITES_CABINA_FEE,
-                submission=submission,
-            )
+        LedgerEntry.objects.create(
+            cabina=cabina,
+            kind=LedgerEntry.Kind.CREDIT,
+            amount=settings.TRAMITES_CABINA_FEE,
+            submission=submission,
         )
-    outbox = _outbox_event(submission, "submission.created")
-    rows.append(outbox)
-    _insert_with_rows(submission, rows)
     if stashed:
         Attachment.objects.filter(token=idempotency_key, submission__isnull=True).exclude(
             field_name__in=list(uploads)
         ).update(submission=submission)
-    _outbox_deliver_on_commit(outbox)
+    _outbox_add(submission, "submission.created")
     return submission, received
-
-
-def _insert_fields(model) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
-
-
-def _insert_values(obj, fields: list) -> list:
-    """A new row's database values, prepared as Model.save prepares them (defaults,
-    auto_now_add, JSON, decimals)."""
-    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its per-attribute proxy
-    return [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
-
-
-@cache
-def _insert_statement(row_models: tuple) -> tuple[str, list, list[list]]:
-    """The single INSERT for a submission and rows of these models, in this order: its SQL
-    (the same text each time, which PostgreSQL prepares once), the submission's fields, and each
-    row's fields but the one pointing at the submission (which the statement fills itself)."""
-    qn = connection.ops.quote_name
-
-    def cte(name, model, fields, values):
-        return (
-            f"{name} AS (INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(values)}) RETURNING {qn('id')})"
-        )
-
-    fields = _insert_fields(Submission)
-    sql = [cte("s", Submission, fields, ["%s"] * len(fields))]
-    row_fields = []
-    for n, model in enumerate(row_models):
-        every = _insert_fields(model)
-        values = ["(SELECT id FROM s)" if f.column == "submission_id" else "%s" for f in every]
-        sql.append(cte(f"r{n}", model, every, values))
-        row_fields.append([f for f in every if f.column != "submission_id"])
-    names = ["s", *(f"r{n}" for n in range(len(row_models)))]
-    returned = ", ".join(f"(SELECT id FROM {name})" for name in names)  # noqa: S608
-    return f"WITH {', '.join(sql)} SELECT {returned}", fields, row_fields  # noqa: S608
-
-
-def _insert_with_rows(submission: Submission, rows: list) -> None:
-    """Inserts a new submission and the rows that point at it (attachments, its first timeline
-    step, the audit entry, the ledger credit, the outbox event). On PostgreSQL this is ONE SQL
-    statement in which each row takes the submission's id from the statement itself: six
-    INSERTs cost six round trips and six passes through the ORM's compiler, the larger part of
-    a submission's time. Elsewhere (SQLite has no INSERT inside WITH) each row is saved.
-
-    Table and column names come from the models' metadata only. The single statement sends no
-    save signals for these new rows (none is needed: nothing can have cached a file that did
-    not exist yet)."""
-    if connection.vendor != "postgresql":
-        submission.save(force_insert=True)
-        for row in rows:
-            row.submission = submission
-            row.save(force_insert=True)
-        return
-    sql, fields, row_fields = _insert_statement(tuple(type(row) for row in rows))
-    params = _insert_values(submission, fields)
-    for row, its_fields in zip(rows, row_fields, strict=True):
-        params += _insert_values(row, its_fields)
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = cursor.fetchone()
-    for obj, pk in zip([submission, *rows], ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    for row in rows:
-        row.submission_id = submission.pk
 
 
 def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:
@@ -312,13 +244,24 @@ def _outbox_event(submission: Submission, kind: str, **extra) -> OutboxEvent:
     )
 
 
+# --- queueing -----------------------------------------------------------------------------------
+DELIVER_OUTBOX_JOB = Job(name="tramites_bridge.deliver_outbox_event", queue="short")
+PURGE_PENDING_JOB = Job(name="tramites_bridge.purge_pending_uploads", queue="short")
+OUTBOX_SWEEP_JOB = Job(name="tramites_bridge.outbox_sweep", queue="short")
+
+
+def outbox_delivery_queue(*, event_id: int, countdown: int | None = None) -> None:
+    """Sends the event's delivery task when the caller's transaction commits (after `countdown`
+    seconds). Robust: with the broker down the stored event stands, the caller's other
+    callbacks still run (the citizen's e-mail), and the beat sweep delivers the event later."""
+    transaction.on_commit(
+        lambda: DELIVER_OUTBOX_JOB.send(event_id, countdown=countdown), robust=True
+    )
+
+
 def _outbox_deliver_on_commit(event: OutboxEvent) -> None:
     if settings.TRAMITES_BACKOFFICE_URL:
-        from tramites_bridge.tasks import deliver_outbox_event_task
-
-        # robust: with the broker down the stored file stands, the caller's other callbacks
-        # still run (the citizen's e-mail), and the beat sweep delivers the event later
-        transaction.on_commit(lambda: deliver_outbox_event_task.delay(event.pk), robust=True)
+        outbox_delivery_queue(event_id=event.pk)
 
 
 def _outbox_add(submission: Submission, kind: str, **extra) -> OutboxEvent:

@@ -104,85 +104,137 @@ def _channel_label(channel: str, cabina_id: int | None, cabinas: dict[int, str])
     return "Sitio web" if channel == Channel.WEB else "API"
 
 
-def statistics_compute(*, today: date | None = None, months: int = 12) -> Statistics:
-    """Counts by procedure, state, channel (web, API, each cabina) and month of receipt, and the
-    processing figures described in the module docstring, overall and per procedure, channel
-    and current office. Six queries."""
-    today = today or timezone.localdate()
-    rows = list(
+_OPEN = {str(s) for s in OPEN_STATUSES}
+
+
+@dataclass
+class _Names:
+    """The labels of the groups, by id: procedures, cabinas and offices (three queries)."""
+
+    procedures: dict[int, str]
+    cabinas: dict[int, str]
+    offices: dict[int, str]
+
+    @classmethod
+    def load(cls) -> "_Names":
+        return cls(
+            procedures={
+                pk: f"{code} · {name}"
+                for pk, code, name in Procedure.objects.values_list("pk", "tupa_code", "name")
+            },
+            cabinas=dict(Cabina.objects.values_list("pk", "name")),
+            offices=dict(Office.objects.values_list("pk", "name")),
+        )
+
+
+def _submission_rows() -> list[tuple]:
+    return list(
         Submission.objects.order_by().values_list(
             "pk", "procedure_id", "status", "channel", "cabina_id", "office_id", "created_at",
             "due_date",
         )
     )  # fmt: skip
-    decided_at = dict(
+
+
+def _decided_at() -> dict:
+    """Submission id -> the moment of its first timeline step into a closed state."""
+    return dict(
         SubmissionEvent.objects.filter(status__in=CLOSED_STATUSES)
         .order_by()
         .values("submission_id")
         .annotate(first=Min("created_at"))
         .values_list("submission_id", "first")
     )
-    procedures = {
-        pk: f"{code} · {name}"
-        for pk, code, name in Procedure.objects.values_list("pk", "tupa_code", "name")
-    }
-    cabinas = dict(Cabina.objects.values_list("pk", "name"))
-    offices = dict(Office.objects.values_list("pk", "name"))
 
+
+class _Groups:
+    """The processing figures of every group seen so far, per dimension."""
+
+    def __init__(self, names: _Names):
+        self.names = names
+        self.by_dimension: dict[str, dict[str, TimeFigures]] = {
+            "procedure": {},
+            "channel": {},
+            "office": {},
+        }
+
+    def of(self, *, procedure_id, channel, cabina_id, office_id) -> list[TimeFigures]:
+        labels = {
+            "procedure": self.names.procedures.get(procedure_id, str(procedure_id)),
+            "channel": _channel_label(channel, cabina_id, self.names.cabinas),
+            "office": self.names.offices.get(office_id, str(office_id)),
+        }
+        figures = []
+        for dimension, label in labels.items():
+            groups = self.by_dimension[dimension]
+            if label not in groups:
+                groups[label] = TimeFigures(label)
+            figures.append(groups[label])
+        return figures
+
+    def ranked(self, dimension: str) -> list[TimeFigures]:
+        return sorted(self.by_dimension[dimension].values(), key=lambda f: (-f.total, f.label))
+
+
+def _count(figures, *, status, start, due, decided, counter, today) -> None:
+    """Adds one file to each of these figures: its age while open, or its processing time."""
+    for f in figures:
+        f.total += 1
+    if status in _OPEN:
+        age = counter.between(start, today)
+        for f in figures:
+            f.open += 1
+            f.open_days_sum += age
+            f.overdue += due < today
+    elif decided is not None:
+        decided_day = timezone.localdate(decided)
+        days = counter.between(start, decided_day)
+        for f in figures:
+            f.decided += 1
+            f.decided_days_sum += days
+            f.decided_late += decided_day > due
+
+
+def statistics_compute(*, today: date | None = None, months: int = 12) -> Statistics:
+    """Counts by procedure, state, channel (web, API, each cabina) and month of receipt, and the
+    processing figures described in the module docstring, overall and per procedure, channel
+    and current office. Six queries."""
+    today = today or timezone.localdate()
+    rows = _submission_rows()
+    decided_at = _decided_at()
+    groups = _Groups(_Names.load())
     received = {pk: timezone.localdate(created) for pk, *_, created, _due in rows}
     first_day = min(received.values(), default=today)
     counter = WorkingDayCounter(first_day, max(today, first_day))
-
     overall = TimeFigures("Todos los trámites")
-    groups: dict[str, dict] = {"procedure": {}, "channel": {}, "office": {}}
     by_status: Counter = Counter()
     by_month: Counter = Counter()
-    open_statuses = {str(s) for s in OPEN_STATUSES}
     for pk, procedure_id, status, channel, cabina_id, office_id, _created, due in rows:
         start = received[pk]
         by_status[status] += 1
         by_month[start.strftime("%Y-%m")] += 1
-        keys = {
-            "procedure": procedures.get(procedure_id, str(procedure_id)),
-            "channel": _channel_label(channel, cabina_id, cabinas),
-            "office": offices.get(office_id, str(office_id)),
-        }
-        figures = [overall]
-        for dimension, label in keys.items():
-            group = groups[dimension].get(label)
-            if group is None:
-                group = groups[dimension][label] = TimeFigures(label)
-            figures.append(group)
-        decided = decided_at.get(pk)
-        for f in figures:
-            f.total += 1
-        if status in open_statuses:
-            age = counter.between(start, today)
-            for f in figures:
-                f.open += 1
-                f.open_days_sum += age
-                f.overdue += due < today
-        elif decided is not None:
-            decided_day = timezone.localdate(decided)
-            days = counter.between(start, decided_day)
-            for f in figures:
-                f.decided += 1
-                f.decided_days_sum += days
-                f.decided_late += decided_day > due
-
-    def ranked(dimension: str) -> list[TimeFigures]:
-        return sorted(groups[dimension].values(), key=lambda f: (-f.total, f.label))
-
+        figures = groups.of(
+            procedure_id=procedure_id, channel=channel, cabina_id=cabina_id, office_id=office_id
+        )
+        _count(
+            [overall, *figures],
+            status=status,
+            start=start,
+            due=due,
+            decided=decided_at.get(pk),
+            counter=counter,
+            today=today,
+        )
     labels = dict(Status.choices)
     return Statistics(
         today=today,
         total=len(rows),
-        by_procedure=[(f.label, f.total) for f in ranked("procedure")],
+        by_procedure=[(f.label, f.total) for f in groups.ranked("procedure")],
         by_status=[(labels.get(s, s), n) for s, n in by_status.most_common()],
-        by_channel=[(f.label, f.total) for f in ranked("channel")],
+        by_channel=[(f.label, f.total) for f in groups.ranked("channel")],
         by_month=sorted(by_month.items())[-months:],
         overall=overall,
-        times_by_procedure=ranked("procedure"),
-        times_by_channel=ranked("channel"),
-        times_by_office=ranked("office"),
+        times_by_procedure=groups.ranked("procedure"),
+        times_by_channel=groups.ranked("channel"),
+        times_by_office=groups.ranked("office"),
     )

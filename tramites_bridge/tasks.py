@@ -1,31 +1,38 @@
+"""Thin Celery tasks: ids in, one call of a service or of the bridge. The services and the
+bridge never import this module: they send the delivery by the name and queue these
+declarations take from services.DELIVER_OUTBOX_JOB (and the beat schedule names the others)."""
+
 import logging
 
 from celery import shared_task
 
-from tramites_bridge.services import attachments_purge_pending
+from tramites_bridge import services
+from tramites_bridge.bridge import outbox_deliver, outbox_due_ids
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="tramites_bridge.purge_pending_uploads", queue="short", acks_late=True)
+@shared_task(
+    name=services.PURGE_PENDING_JOB.name, queue=services.PURGE_PENDING_JOB.queue, acks_late=True
+)
 def purge_pending_uploads_task() -> int:
-    return attachments_purge_pending()
+    return services.attachments_purge_pending()
 
 
-@shared_task(name="tramites_bridge.deliver_outbox_event", queue="short", acks_late=True)
+@shared_task(
+    name=services.DELIVER_OUTBOX_JOB.name, queue=services.DELIVER_OUTBOX_JOB.queue, acks_late=True
+)
 def deliver_outbox_event_task(event_id: int) -> bool:
-    from tramites_bridge.bridge import outbox_deliver
-
     return outbox_deliver(event_pk=event_id)
 
 
-@shared_task(name="tramites_bridge.outbox_sweep", queue="short", acks_late=True)
+@shared_task(
+    name=services.OUTBOX_SWEEP_JOB.name, queue=services.OUTBOX_SWEEP_JOB.queue, acks_late=True
+)
 def outbox_sweep_task() -> int:
     """Delivers every pending event whose next attempt is due: a retry whose queued task was lost,
     a first attempt lost with the broker (the filesystem broker never redelivers), an event whose
     runner died mid-post (its claim ran out). Returns how many were delivered now."""
-    from tramites_bridge.bridge import outbox_deliver, outbox_due_ids
-
     delivered = 0
     for event_pk in outbox_due_ids():
         try:

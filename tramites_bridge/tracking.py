@@ -16,12 +16,10 @@ bulk update) shows within that time."""
 
 import hashlib
 import hmac
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 
 from core.throttling import ThrottleRead
 from tramites_bridge.codes import code_normalise
@@ -94,29 +92,6 @@ def tracking_lookup(*, code: str, dni: str, ip: str) -> TrackingResult | None:
     if fresh:
         cache.set(track_cache_key(snapshot["code"]), snapshot, timeout=TRACK_CACHE_SECONDS)
     return tracking_result_from_snapshot(snapshot)
-
-
-def tracking_lookup_rendered(
-    *, code: str, dni: str, ip: str, render: Callable[[TrackingResult], bytes]
-) -> bytes | None:
-    """tracking_lookup for a caller that sends the result as bytes (the API's JSON). The bytes
-    are kept in the cached entry for the day they were made on (the overdue flag depends on
-    it), so a repeated lookup neither builds nor serialises the result again. Only an entry just
-    read from the database is stored with them: writing back an entry read from the cache could
-    bring back one that a change of state has just dropped."""
-    found = _snapshot_for(code=code, dni=dni, ip=ip)
-    if found is None:
-        return None
-    snapshot, fresh = found
-    today = timezone.localdate().isoformat()
-    rendered = snapshot.get("rendered")
-    if rendered is not None and rendered[0] == today:
-        return rendered[1]
-    body = render(tracking_result_from_snapshot(snapshot))
-    if fresh:
-        snapshot["rendered"] = (today, body)
-        cache.set(track_cache_key(snapshot["code"]), snapshot, timeout=TRACK_CACHE_SECONDS)
-    return body
 
 
 def _drop_on_submission_change(sender, instance, created=False, **kwargs) -> None:
