@@ -115,23 +115,30 @@ def serve_stored_file(
         return _with_file_headers(HttpResponse(status=304), quoted_etag, stat)
 
     if mode == "x-accel":
-        response = HttpResponse(content_type=content_type)
-        prefix = settings.MEDIA_X_ACCEL_PREFIX.rstrip("/")
-        response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
-        response["Content-Disposition"] = disposition
-        return _with_file_headers(response, quoted_etag, stat)
-
-    try:
-        byte_range = _requested_range(request, stat.size, quoted_etag)
-    except _Unsatisfiable:
-        response = HttpResponse(status=416, content_type="text/plain; charset=utf-8")
-        response.content = "El rango pedido está fuera del archivo.".encode()
-        response["Content-Range"] = f"bytes */{stat.size}"
-        return _with_file_headers(response, quoted_etag, stat)
-
-    response = _bytes_response(request, storage, name, stat, byte_range, content_type)
+        response = _x_accel_response(name, content_type)
+    else:
+        try:
+            byte_range = _requested_range(request, stat.size, quoted_etag)
+        except _Unsatisfiable:
+            return _with_file_headers(_unsatisfiable_response(stat.size), quoted_etag, stat)
+        response = _bytes_response(request, storage, name, stat, byte_range, content_type)
     response["Content-Disposition"] = disposition
     return _with_file_headers(response, quoted_etag, stat)
+
+
+def _x_accel_response(name: str, content_type: str) -> HttpResponse:
+    """An empty answer naming the file for nginx, which streams it (and answers Range)."""
+    response = HttpResponse(content_type=content_type)
+    prefix = settings.MEDIA_X_ACCEL_PREFIX.rstrip("/")
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    return response
+
+
+def _unsatisfiable_response(size: int) -> HttpResponse:
+    response = HttpResponse(status=416, content_type="text/plain; charset=utf-8")
+    response.content = "El rango pedido está fuera del archivo.".encode()
+    response["Content-Range"] = f"bytes */{size}"
+    return response
 
 
 def _signed_url_redirect(
