@@ -34,7 +34,7 @@ from django.http import (
 from django.utils.http import content_disposition_header, http_date
 
 from core.downloads import secure_file_response, sends_as_attachment
-from media_pipeline.stored_files import stored_range, stored_stat
+from media_pipeline.stored_files import StoredStat, stored_range, stored_stat
 
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
@@ -102,61 +102,103 @@ def serve_stored_file(
     mode = getattr(settings, "MEDIA_SERVE_MODE", "direct")
 
     if mode == "signed-url":
-        try:
-            url = storage.url(
-                name,
-                parameters={
-                    "ResponseContentDisposition": disposition,
-                    "ResponseContentType": content_type,
-                },
-                expire=settings.MEDIA_SIGNED_URL_SECONDS,
-            )
-        except TypeError:  # a storage without signed URLs (the local disk)
-            url = storage.url(name)
-        return HttpResponseRedirect(url)
+        return _signed_url_redirect(storage, name, disposition, content_type)
 
     try:
         stat = stored_stat(storage, name)
     except FileNotFoundError:
         raise Http404("Archivo no encontrado") from None
-    size, modified = stat.size, stat.modified
-    if etag is None:
-        seed = f"{name}:{size}:{modified.timestamp() if modified else ''}"
-        etag = hashlib.sha256(seed.encode()).hexdigest()[:32]
-    quoted_etag = f'"{etag}"'
-
-    def _base(response: HttpResponseBase) -> HttpResponseBase:
-        response["ETag"] = quoted_etag
-        response["Accept-Ranges"] = "bytes"
-        response["Cache-Control"] = "private, max-age=3600"
-        secure_file_response(response)
-        if modified is not None:
-            response["Last-Modified"] = http_date(modified.timestamp())
-        return response
+    quoted_etag = f'"{etag or _derived_etag(name, stat)}"'
 
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match and _etag_matches(if_none_match, quoted_etag):
-        return _base(HttpResponse(status=304))
+        return _with_file_headers(HttpResponse(status=304), quoted_etag, stat)
 
     if mode == "x-accel":
-        response = HttpResponse(content_type=content_type)
-        prefix = settings.MEDIA_X_ACCEL_PREFIX.rstrip("/")
-        response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
-        response["Content-Disposition"] = disposition
-        return _base(response)
+        response = _x_accel_response(name, content_type)
+    else:
+        try:
+            byte_range = _requested_range(request, stat.size, quoted_etag)
+        except _Unsatisfiable:
+            return _with_file_headers(_unsatisfiable_response(stat.size), quoted_etag, stat)
+        response = _bytes_response(request, storage, name, stat, byte_range, content_type)
+    response["Content-Disposition"] = disposition
+    return _with_file_headers(response, quoted_etag, stat)
 
-    byte_range = None
+
+def _x_accel_response(name: str, content_type: str) -> HttpResponse:
+    """An empty answer naming the file for nginx, which streams it (and answers Range)."""
+    response = HttpResponse(content_type=content_type)
+    prefix = settings.MEDIA_X_ACCEL_PREFIX.rstrip("/")
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    return response
+
+
+def _unsatisfiable_response(size: int) -> HttpResponse:
+    response = HttpResponse(status=416, content_type="text/plain; charset=utf-8")
+    response.content = "El rango pedido está fuera del archivo.".encode()
+    response["Content-Range"] = f"bytes */{size}"
+    return response
+
+
+def _signed_url_redirect(
+    storage: Storage, name: str, disposition: str, content_type: str
+) -> HttpResponseRedirect:
+    """A 302 to the storage's signed URL, which answers with our filename and type."""
+    try:
+        url = storage.url(
+            name,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": content_type,
+            },
+            expire=settings.MEDIA_SIGNED_URL_SECONDS,
+        )
+    except TypeError:  # a storage without signed URLs (the local disk)
+        url = storage.url(name)
+    return HttpResponseRedirect(url)
+
+
+def _derived_etag(name: str, stat: StoredStat) -> str:
+    """An ETag for a file whose content hash the caller does not know: name, size and mtime."""
+    modified = stat.modified
+    seed = f"{name}:{stat.size}:{modified.timestamp() if modified else ''}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _with_file_headers(
+    response: HttpResponseBase, quoted_etag: str, stat: StoredStat
+) -> HttpResponseBase:
+    """The headers every answer about a stored file carries, whatever its status."""
+    response["ETag"] = quoted_etag
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    secure_file_response(response)
+    if stat.modified is not None:
+        response["Last-Modified"] = http_date(stat.modified.timestamp())
+    return response
+
+
+def _requested_range(request: HttpRequest, size: int, quoted_etag: str) -> tuple[int, int] | None:
+    """The byte range to send (None: the whole file). A Range whose If-Range names another
+    version of the file is ignored; raises _Unsatisfiable for a range outside the file."""
     range_header = request.headers.get("Range")
     if_range = request.headers.get("If-Range")
     if range_header and (not if_range or if_range.strip() == quoted_etag):
-        try:
-            byte_range = _parse_range(range_header, size)
-        except _Unsatisfiable:
-            response = HttpResponse(status=416, content_type="text/plain; charset=utf-8")
-            response.content = "El rango pedido está fuera del archivo.".encode()
-            response["Content-Range"] = f"bytes */{size}"
-            return _base(response)
+        return _parse_range(range_header, size)
+    return None
 
+
+def _bytes_response(
+    request: HttpRequest,
+    storage: Storage,
+    name: str,
+    stat: StoredStat,
+    byte_range: tuple[int, int] | None,
+    content_type: str,
+) -> HttpResponseBase:
+    """A 200 with the whole file or a 206 with `byte_range`; headers only for HEAD."""
+    size = stat.size
     start, length, status = 0, size, 200
     if byte_range is not None:
         start, last = byte_range
@@ -174,5 +216,4 @@ def serve_stored_file(
     response["Content-Length"] = str(length)
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
-    response["Content-Disposition"] = disposition
-    return _base(response)
+    return response

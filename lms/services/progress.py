@@ -4,7 +4,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -129,6 +129,43 @@ def _event_before_course(at: datetime, course: CoursePage) -> str:
     return ""
 
 
+@dataclass
+class _Batch:
+    """One batch of events on its way in: what it is checked against (the student's live lessons
+    it names, their quiz questions in order, the (lesson, rendition) pairs its downloads may
+    name) and, once inside the transaction, what its fresh events change."""
+
+    student: StudentProfile
+    now: datetime
+    lessons: dict[int, LessonPage]
+    questions: dict[int, list[QuizQuestion]]
+    lesson_renditions: set[tuple[int, int]]
+    outcome: ProgressOutcome = field(default_factory=lambda: ProgressOutcome(summaries=[]))
+    aired: dict[int, datetime] = field(default_factory=dict)
+    summaries: dict[int, LessonProgress] = field(default_factory=dict)
+    before: dict[int, dict[str, bool]] = field(default_factory=dict)  # flags before the batch
+    rows: list[ProgressEvent] = field(default_factory=list)
+    attempts: list[QuizAttempt] = field(default_factory=list)
+
+
+# every summary field an event can change
+_SUMMARY_FIELDS = [
+    "state",
+    "position_seconds",
+    "duration_seconds",
+    "percent_watched",
+    "seconds_watched",
+    "web_at",
+    "downloaded_at",
+    "tv_checkin_at",
+    "tv_code",
+    "quiz_best_score",
+    "quiz_passed",
+    "completed_at",
+    "last_activity_at",
+]
+
+
 def progress_events_record(
     *, student: StudentProfile, events: list[ProgressEventIn], now=None
 ) -> ProgressOutcome:
@@ -138,12 +175,44 @@ def progress_events_record(
     Idempotent (an event id already stored is skipped) and order-free (every summary field is a
     max, a min or a sum of new events). Any malformed event rejects the whole batch with a 422
     naming it, before anything is written."""
-    now = now or timezone.now()
-    lesson_ids = {e.lesson for e in events}
+    batch = _batch_load(student=student, events=events, now=now or timezone.now())
+    for i, event in enumerate(events):
+        _event_check(batch, i, event)
+
+    with transaction.atomic():
+        # One batch per student at a time: a retried batch racing its first try counts once.
+        StudentProfile.objects.select_for_update().filter(pk=student.pk).first()
+        fresh = _events_fresh(batch, events)
+        existing = {
+            p.lesson_id: p
+            for p in LessonProgress.objects.select_for_update().filter(
+                student=student, lesson_id__in=batch.lessons
+            )
+        }
+        if not fresh:
+            batch.outcome.summaries = sorted(existing.values(), key=lambda p: p.lesson_id)
+            return batch.outcome
+        batch.aired = lessons_first_aired([e.lesson for e in fresh if e.type == "tv_checkin"])
+        for event in fresh:
+            _event_apply(batch, event, existing=existing)
+        newly_completed = _completions_mark(batch)
+        _batch_save(batch)
+        _course_stats_apply(batch)
+        _student_activity_touch(batch)
+        for course in {batch.lessons[lid].course for lid in newly_completed}:
+            course_completion_check(student=student, course=course, now=batch.now)
+        batch.outcome.stored = len(batch.rows)
+        merged = {**existing, **batch.summaries}
+        batch.outcome.summaries = sorted(merged.values(), key=lambda p: p.lesson_id)
+    return batch.outcome
+
+
+def _batch_load(*, student: StudentProfile, events: list[ProgressEventIn], now: datetime) -> _Batch:
+    """Reads what the events are checked against: three queries whatever the batch's size."""
     lessons = {
         lesson.pk: lesson
         for lesson in LessonPage.objects.live()
-        .filter(pk__in=lesson_ids, course__enrollments__student=student)
+        .filter(pk__in={e.lesson for e in events}, course__enrollments__student=student)
         .select_related("course")
         .only("id", "title", "episode_number", "on_air_code", "quiz_pass_percent", "course")
     }
@@ -156,194 +225,216 @@ def progress_events_record(
             lesson_id__in=lessons, asset__renditions__pk__in=rendition_ids
         ).values_list("lesson_id", "asset__renditions__pk")
     )
-    for i, event in enumerate(events):
-        if event.lesson not in lessons:
-            raise _event_invalid(
-                i, "lesson", "la lección no existe o usted no está inscrito en su curso."
-            )
-        if event.at > now + CLOCK_SKEW:
-            raise _event_invalid(i, "at", "la fecha está en el futuro.")
-        date_error = _event_before_course(event.at, lessons[event.lesson].course)
-        if date_error:
-            raise _event_invalid(i, "at", date_error)
-        if (
-            event.type == "download"
-            and event.rendition is not None
-            and (event.lesson, event.rendition) not in lesson_renditions
-        ):
-            raise _event_invalid(i, "rendition", "esa descarga no es de esta lección.")
-        if event.type == "quiz":
-            qs = questions.get(event.lesson, [])
-            if not qs:
-                raise _event_invalid(i, "answers", "esta lección no tiene cuestionario.")
-            if len(event.answers or []) != len(qs):
-                raise _event_invalid(
-                    i, "answers", f"se esperaban {len(qs)} respuestas, una por pregunta."
-                )
-            for q, answer in zip(qs, event.answers, strict=True):
-                if not 1 <= answer <= len(q.choice_list()):
-                    raise _event_invalid(i, "answers", "una respuesta no es una opción válida.")
+    return _Batch(
+        student=student,
+        now=now,
+        lessons=lessons,
+        questions=questions,
+        lesson_renditions=lesson_renditions,
+    )
 
-    with transaction.atomic():
-        # One batch per student at a time: a retried batch racing its first try counts once.
-        StudentProfile.objects.select_for_update().filter(pk=student.pk).first()
-        ids = [e.id for e in events]
-        seen = set(
-            ProgressEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
+
+def _event_check(batch: _Batch, i: int, event: ProgressEventIn) -> None:
+    """Raises ValidationFailed naming the event `i` of the batch when it cannot be stored."""
+    if event.lesson not in batch.lessons:
+        raise _event_invalid(
+            i, "lesson", "la lección no existe o usted no está inscrito en su curso."
         )
-        outcome = ProgressOutcome(summaries=[])
-        fresh: list[ProgressEventIn] = []
-        for event in events:
-            if event.id in seen:
-                outcome.duplicates += 1
-                continue
-            seen.add(event.id)
-            fresh.append(event)
-        existing = {
-            p.lesson_id: p
-            for p in LessonProgress.objects.select_for_update().filter(
-                student=student, lesson_id__in=lessons
-            )
-        }
-        if not fresh:
-            outcome.summaries = sorted(existing.values(), key=lambda p: p.lesson_id)
-            return outcome
-        aired = lessons_first_aired([e.lesson for e in fresh if e.type == "tv_checkin"])
-        summaries: dict[int, LessonProgress] = {}
-        before: dict[int, dict[str, bool]] = {}
-        rows: list[ProgressEvent] = []
-        attempts: list[QuizAttempt] = []
-        for event in fresh:
-            progress = summaries.get(event.lesson)
-            if progress is None:
-                progress = existing.get(event.lesson) or LessonProgress(
-                    student=student, lesson_id=event.lesson
-                )
-                summaries[event.lesson] = progress
-                before[event.lesson] = _flags(progress)
-            lesson = lessons[event.lesson]
-            at = min(event.at, now)
-            data: dict = {}
-            if event.type == "position":
-                position = max(0.0, event.position_seconds or 0.0)
-                duration = max(0.0, event.duration_seconds or 0.0)
-                watched = min(max(0.0, event.watched_seconds or 0.0), MAX_WATCHED_DELTA_SECONDS)
-                data = {"position_seconds": position, "duration_seconds": duration}
-                if event.watched_seconds is not None:
-                    data["watched_seconds"] = watched
-                progress.position_seconds = max(progress.position_seconds, min(position, duration))
-                progress.duration_seconds = max(progress.duration_seconds, duration)
-                progress.seconds_watched += watched
-                if progress.duration_seconds > 0:
-                    progress.percent_watched = min(
-                        100, round(100 * progress.position_seconds / progress.duration_seconds)
-                    )
-                progress.web_at = _earliest(progress.web_at, at)
-            elif event.type == "download":
-                data = {"rendition": event.rendition}
-                progress.downloaded_at = _earliest(progress.downloaded_at, at)
-            elif event.type == "tv_checkin":
-                code = (event.code or "").strip().upper()
-                first = aired.get(event.lesson)
-                accepted = code == lesson.on_air_code and first is not None and first <= now
-                data = {"code": code, "accepted": accepted}
-                if accepted:
-                    progress.tv_checkin_at = _earliest(progress.tv_checkin_at, max(at, first))
-                    progress.tv_code = code
-                else:
-                    outcome.wrong_codes += 1
-            elif event.type == "quiz":
-                qs = questions[event.lesson]
-                score = quiz_grade(questions=qs, answers=event.answers or [])
-                passed = score >= lesson.quiz_pass_percent
-                data = {"answers": event.answers, "score": score, "passed": passed}
-                attempts.append(
-                    QuizAttempt(
-                        student=student,
-                        lesson_id=event.lesson,
-                        answers=event.answers,
-                        score=score,
-                        passed=passed,
-                    )
-                )
-                progress.quiz_best_score = max(progress.quiz_best_score or 0, score)
-                progress.quiz_passed = progress.quiz_passed or passed
-            progress.last_activity_at = max(progress.last_activity_at or at, at)
-            if progress.state == LessonProgress.State.NOT_STARTED and (
-                event.type != "tv_checkin" or data.get("accepted")
-            ):
-                progress.state = LessonProgress.State.IN_PROGRESS
-            rows.append(
-                ProgressEvent(
-                    event_id=event.id,
-                    student=student,
-                    lesson_id=event.lesson,
-                    type=event.type,
-                    at=at,
-                    data=data,
-                )
-            )
-        newly_completed: set[int] = set()
-        for lesson_id, progress in summaries.items():
-            lesson = lessons[lesson_id]
-            if progress.state != LessonProgress.State.COMPLETED and progress_completed(
-                progress=progress, course=lesson.course, has_quiz=bool(questions.get(lesson_id))
-            ):
-                progress.state = LessonProgress.State.COMPLETED
-                progress.completed_at = now
-                newly_completed.add(lesson_id)
-        ProgressEvent.objects.bulk_create(rows)
-        QuizAttempt.objects.bulk_create(attempts)
-        to_create = [p for p in summaries.values() if p.pk is None]
-        to_update = [p for p in summaries.values() if p.pk is not None]
-        LessonProgress.objects.bulk_create(to_create)
-        if to_update:
-            LessonProgress.objects.bulk_update(
-                to_update,
-                [
-                    "state",
-                    "position_seconds",
-                    "duration_seconds",
-                    "percent_watched",
-                    "seconds_watched",
-                    "web_at",
-                    "downloaded_at",
-                    "tv_checkin_at",
-                    "tv_code",
-                    "quiz_best_score",
-                    "quiz_passed",
-                    "completed_at",
-                    "last_activity_at",
-                ],
-            )
-        # a student who left a lesson's course keeps their progress, but the course's counters
-        # count its current students only
-        in_course = set(
-            current_enrollments(course_ids=list({lesson.course_id for lesson in lessons.values()}))
-            .filter(student=student)
-            .values_list("course_id", flat=True)
+    if event.at > batch.now + CLOCK_SKEW:
+        raise _event_invalid(i, "at", "la fecha está en el futuro.")
+    date_error = _event_before_course(event.at, batch.lessons[event.lesson].course)
+    if date_error:
+        raise _event_invalid(i, "at", date_error)
+    if (
+        event.type == "download"
+        and event.rendition is not None
+        and (event.lesson, event.rendition) not in batch.lesson_renditions
+    ):
+        raise _event_invalid(i, "rendition", "esa descarga no es de esta lección.")
+    if event.type == "quiz":
+        _quiz_answers_check(i, event, batch.questions.get(event.lesson, []))
+
+
+def _quiz_answers_check(i: int, event: ProgressEventIn, questions: list[QuizQuestion]) -> None:
+    if not questions:
+        raise _event_invalid(i, "answers", "esta lección no tiene cuestionario.")
+    if len(event.answers or []) != len(questions):
+        raise _event_invalid(
+            i, "answers", f"se esperaban {len(questions)} respuestas, una por pregunta."
         )
-        _stats_apply(
-            student=student,
-            changes={
-                lid: (before[lid], _flags(p))
-                for lid, p in summaries.items()
-                if lessons[lid].course_id in in_course
-            },
+    for q, answer in zip(questions, event.answers, strict=True):
+        if not 1 <= answer <= len(q.choice_list()):
+            raise _event_invalid(i, "answers", "una respuesta no es una opción válida.")
+
+
+def _events_fresh(batch: _Batch, events: list[ProgressEventIn]) -> list[ProgressEventIn]:
+    """The events not stored yet (by an earlier batch or earlier in this one), counting the
+    others as duplicates."""
+    seen = set(
+        ProgressEvent.objects.filter(event_id__in=[e.id for e in events]).values_list(
+            "event_id", flat=True
         )
-        last = max(p.last_activity_at for p in summaries.values() if p.last_activity_at)
-        activity, created = StudentActivity.objects.get_or_create(
-            student=student, defaults={"last_activity_at": last}
+    )
+    fresh: list[ProgressEventIn] = []
+    for event in events:
+        if event.id in seen:
+            batch.outcome.duplicates += 1
+            continue
+        seen.add(event.id)
+        fresh.append(event)
+    return fresh
+
+
+def _event_apply(
+    batch: _Batch, event: ProgressEventIn, *, existing: dict[int, LessonProgress]
+) -> None:
+    """Folds one fresh event into its lesson's summary and queues its event row."""
+    progress = batch.summaries.get(event.lesson)
+    if progress is None:
+        progress = existing.get(event.lesson) or LessonProgress(
+            student=batch.student, lesson_id=event.lesson
         )
-        if not created and last > activity.last_activity_at:
-            StudentActivity.objects.filter(pk=student.pk).update(last_activity_at=last)
-        if newly_completed:
-            for course in {lessons[lid].course for lid in newly_completed}:
-                course_completion_check(student=student, course=course, now=now)
-        outcome.stored = len(rows)
-        merged = {**existing, **summaries}
-        outcome.summaries = sorted(merged.values(), key=lambda p: p.lesson_id)
-    return outcome
+        batch.summaries[event.lesson] = progress
+        batch.before[event.lesson] = _flags(progress)
+    at = min(event.at, batch.now)
+    data: dict = {}
+    if event.type == "position":
+        data = _position_apply(progress, event, at)
+    elif event.type == "download":
+        data = {"rendition": event.rendition}
+        progress.downloaded_at = _earliest(progress.downloaded_at, at)
+    elif event.type == "tv_checkin":
+        data = _tv_checkin_apply(batch, progress, event, at)
+    elif event.type == "quiz":
+        data = _quiz_apply(batch, progress, event)
+    progress.last_activity_at = max(progress.last_activity_at or at, at)
+    if progress.state == LessonProgress.State.NOT_STARTED and (
+        event.type != "tv_checkin" or data.get("accepted")
+    ):
+        progress.state = LessonProgress.State.IN_PROGRESS
+    batch.rows.append(
+        ProgressEvent(
+            event_id=event.id,
+            student=batch.student,
+            lesson_id=event.lesson,
+            type=event.type,
+            at=at,
+            data=data,
+        )
+    )
+
+
+def _position_apply(progress: LessonProgress, event: ProgressEventIn, at: datetime) -> dict:
+    """A player position: the furthest point and the longest duration seen, the seconds watched
+    added (each report capped). Returns the event row's data."""
+    position = max(0.0, event.position_seconds or 0.0)
+    duration = max(0.0, event.duration_seconds or 0.0)
+    watched = min(max(0.0, event.watched_seconds or 0.0), MAX_WATCHED_DELTA_SECONDS)
+    data: dict = {"position_seconds": position, "duration_seconds": duration}
+    if event.watched_seconds is not None:
+        data["watched_seconds"] = watched
+    progress.position_seconds = max(progress.position_seconds, min(position, duration))
+    progress.duration_seconds = max(progress.duration_seconds, duration)
+    progress.seconds_watched += watched
+    if progress.duration_seconds > 0:
+        progress.percent_watched = min(
+            100, round(100 * progress.position_seconds / progress.duration_seconds)
+        )
+    progress.web_at = _earliest(progress.web_at, at)
+    return data
+
+
+def _tv_checkin_apply(
+    batch: _Batch, progress: LessonProgress, event: ProgressEventIn, at: datetime
+) -> dict:
+    """A code read on TV counts when it is the lesson's and the lesson has aired; it dates the
+    check-in no earlier than the first airing. Returns the event row's data."""
+    code = (event.code or "").strip().upper()
+    first = batch.aired.get(event.lesson)
+    lesson = batch.lessons[event.lesson]
+    accepted = code == lesson.on_air_code and first is not None and first <= batch.now
+    if accepted:
+        progress.tv_checkin_at = _earliest(progress.tv_checkin_at, max(at, first))
+        progress.tv_code = code
+    else:
+        batch.outcome.wrong_codes += 1
+    return {"code": code, "accepted": accepted}
+
+
+def _quiz_apply(batch: _Batch, progress: LessonProgress, event: ProgressEventIn) -> dict:
+    """A quiz attempt: graded, queued as an attempt, and the best score kept. Returns the event
+    row's data."""
+    score = quiz_grade(questions=batch.questions[event.lesson], answers=event.answers or [])
+    passed = score >= batch.lessons[event.lesson].quiz_pass_percent
+    batch.attempts.append(
+        QuizAttempt(
+            student=batch.student,
+            lesson_id=event.lesson,
+            answers=event.answers,
+            score=score,
+            passed=passed,
+        )
+    )
+    progress.quiz_best_score = max(progress.quiz_best_score or 0, score)
+    progress.quiz_passed = progress.quiz_passed or passed
+    return {"answers": event.answers, "score": score, "passed": passed}
+
+
+def _completions_mark(batch: _Batch) -> set[int]:
+    """Marks the summaries the batch made meet their course's rule; returns their lesson ids."""
+    newly_completed: set[int] = set()
+    for lesson_id, progress in batch.summaries.items():
+        lesson = batch.lessons[lesson_id]
+        if progress.state != LessonProgress.State.COMPLETED and progress_completed(
+            progress=progress,
+            course=lesson.course,
+            has_quiz=bool(batch.questions.get(lesson_id)),
+        ):
+            progress.state = LessonProgress.State.COMPLETED
+            progress.completed_at = batch.now
+            newly_completed.add(lesson_id)
+    return newly_completed
+
+
+def _batch_save(batch: _Batch) -> None:
+    """Writes the event rows, the quiz attempts and the summaries, in bulk."""
+    ProgressEvent.objects.bulk_create(batch.rows)
+    QuizAttempt.objects.bulk_create(batch.attempts)
+    to_create = [p for p in batch.summaries.values() if p.pk is None]
+    to_update = [p for p in batch.summaries.values() if p.pk is not None]
+    LessonProgress.objects.bulk_create(to_create)
+    if to_update:
+        LessonProgress.objects.bulk_update(to_update, _SUMMARY_FIELDS)
+
+
+def _course_stats_apply(batch: _Batch) -> None:
+    """Adds the flags the batch's summaries gained to their lessons' counters. A student who
+    left a lesson's course keeps their progress, but the course's counters count its current
+    students only."""
+    course_ids = list({lesson.course_id for lesson in batch.lessons.values()})
+    in_course = set(
+        current_enrollments(course_ids=course_ids)
+        .filter(student=batch.student)
+        .values_list("course_id", flat=True)
+    )
+    _stats_apply(
+        student=batch.student,
+        changes={
+            lid: (batch.before[lid], _flags(p))
+            for lid, p in batch.summaries.items()
+            if batch.lessons[lid].course_id in in_course
+        },
+    )
+
+
+def _student_activity_touch(batch: _Batch) -> None:
+    """Moves the student's last activity forward to the batch's latest event, never back."""
+    last = max(p.last_activity_at for p in batch.summaries.values() if p.last_activity_at)
+    activity, created = StudentActivity.objects.get_or_create(
+        student=batch.student, defaults={"last_activity_at": last}
+    )
+    if not created and last > activity.last_activity_at:
+        StudentActivity.objects.filter(pk=batch.student.pk).update(last_activity_at=last)
 
 
 def _stats_apply(*, student: StudentProfile, changes: dict[int, tuple[dict, dict]]) -> None:

@@ -169,6 +169,45 @@ def students_import(
     with the students or not at all."""
     report = progress or (lambda percent, phase: None)
     report(1, "Revisando las filas")
+    result, plan = _import_checked(
+        course=course, content=content, dry_run=dry_run, visible_course_ids=visible_course_ids
+    )
+    if result.errors:
+        _import_finalize(finalize, result)
+        return result
+    if dry_run:
+        result.created = [
+            {"dni": r.dni, "first_names": r.first_names, "last_names": r.last_names}
+            for r in plan.new
+        ]
+        _import_finalize(finalize, result)
+        return result
+
+    passwords = _passwords_make(plan.new, report)
+    report(96, "Guardando")
+    try:
+        with transaction.atomic():
+            _import_write(course=course, plan=plan, passwords=passwords)
+            result.created = _import_roster(plan.new, passwords)
+            if finalize:
+                finalize(result)
+    except IntegrityError:
+        _import_race_lost(result)
+        _import_finalize(finalize, result)
+    report(100, "Terminado")
+    return result
+
+
+def _import_checked(
+    *,
+    course: CoursePage,
+    content: bytes,
+    dry_run: bool,
+    visible_course_ids: list[int] | None,
+) -> tuple[ImportResult, _Plan]:
+    """Parses the file and plans it against what is stored: the result carries every error of
+    both, sorted by row and column, counts the file's rows (those that failed to parse too) and,
+    when there is no error, what the import changes."""
     parsed = students_csv_parse(content=content)
     result = ImportResult(total=len(parsed.rows), dry_run=dry_run)
     result.errors = list(parsed.errors)
@@ -176,133 +215,143 @@ def students_import(
     result.errors.extend(plan.errors)
     result.errors.sort(key=lambda e: (e.row, e.column))
     result.total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row > 1})
-    if result.errors:
-        if finalize:
-            with transaction.atomic():
-                finalize(result)
-        return result
-    result.updated = len(plan.changed)
-    result.enrolled = len(plan.to_enroll) + len(plan.rejoin)
-    result.unchanged = plan.unchanged
-    if dry_run:
-        result.created = [
-            {"dni": r.dni, "first_names": r.first_names, "last_names": r.last_names}
-            for r in plan.new
-        ]
-        if finalize:
-            with transaction.atomic():
-                finalize(result)
-        return result
+    if not result.errors:
+        result.updated = len(plan.changed)
+        result.enrolled = len(plan.to_enroll) + len(plan.rejoin)
+        result.unchanged = plan.unchanged
+    return result, plan
 
+
+def _import_roster(rows: list[StudentRow], passwords: dict[str, tuple[str, str]]) -> list[dict]:
+    """The new students with their initial passwords in clear: shown once, never stored."""
+    return [
+        {
+            "dni": row.dni,
+            "first_names": row.first_names,
+            "last_names": row.last_names,
+            "district": row.district,
+            "password": passwords[row.dni][0],
+        }
+        for row in rows
+    ]
+
+
+def _import_race_lost(result: ImportResult) -> None:
+    """Another import (or a coach) created one of these students meanwhile: nothing was
+    written; running the import again sorts the rows out."""
+    result.created = []
+    result.updated = result.enrolled = result.unchanged = 0
+    result.errors = [
+        RowError(
+            0,
+            "",
+            "Otra importación guardó algunos de estos estudiantes al mismo tiempo. No se "
+            "importó nada: vuelva a importar el archivo.",
+        )
+    ]
+
+
+def _import_finalize(finalize: Callable[[ImportResult], None] | None, result: ImportResult) -> None:
+    """Records an import that writes no student (errors, a dry run, a race lost)."""
+    if finalize:
+        with transaction.atomic():
+            finalize(result)
+
+
+def _passwords_make(
+    rows: list[StudentRow], report: Callable[[int, str], None]
+) -> dict[str, tuple[str, str]]:
+    """DNI -> (initial password, its hash), for each new student; reports 5 % to 95 %."""
     report(5, "Creando las contraseñas iniciales")
     passwords: dict[str, tuple[str, str]] = {}
-    step = max(1, len(plan.new) // 50)
-    for i, row in enumerate(plan.new, start=1):
+    step = max(1, len(rows) // 50)
+    for i, row in enumerate(rows, start=1):
         raw = password_generate()
         passwords[row.dni] = (raw, make_password(raw))
         if i % step == 0:
-            report(5 + int(90 * i / len(plan.new)), "Creando las contraseñas iniciales")
-    report(96, "Guardando")
+            report(5 + int(90 * i / len(rows)), "Creando las contraseñas iniciales")
+    return passwords
 
+
+def _import_write(
+    *, course: CoursePage, plan: _Plan, passwords: dict[str, tuple[str, str]]
+) -> None:
+    """Writes the plan: new students, changed profiles, enrolments. Runs inside the import's
+    transaction; an IntegrityError means another writer got there first."""
+    by_username = _student_users_create(plan.new, passwords)
+    StudentProfile.objects.bulk_create(
+        [
+            StudentProfile(
+                user=by_username[row.dni],
+                dni=row.dni,
+                first_names=row.first_names,
+                last_names=row.last_names,
+                district=row.district,
+                zone=row.zone,
+                phone=row.phone,
+            )
+            for row in plan.new
+        ]
+    )
+    for profile, row in plan.changed:
+        profile.first_names = row.first_names
+        profile.last_names = row.last_names
+        profile.district = row.district
+        profile.zone = row.zone
+        if row.phone:
+            profile.phone = row.phone
+    StudentProfile.objects.bulk_update(
+        [p for p, _ in plan.changed],
+        ["first_names", "last_names", "district", "zone", "phone"],
+    )
+    _import_enrol(course=course, plan=plan)
+
+
+def _student_users_create(rows: list[StudentRow], passwords: dict[str, tuple[str, str]]) -> dict:
+    """Creates a user in the students group for each new row; returns them by username (DNI)."""
     User = get_user_model()
     students_group = Group.objects.get(name=roles.STUDENTS)
-    try:
-        with transaction.atomic():
-            users = User.objects.bulk_create(
-                [
-                    User(
-                        username=row.dni,
-                        first_name=row.first_names[:150],
-                        last_name=row.last_names[:150],
-                        password=passwords[row.dni][1],
-                    )
-                    for row in plan.new
-                ]
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=row.dni,
+                first_name=row.first_names[:150],
+                last_name=row.last_names[:150],
+                password=passwords[row.dni][1],
             )
-            by_username = {u.username: u for u in users}
-            if any(u.pk is None for u in users):  # backends without RETURNING
-                by_username = {
-                    u.username: u for u in User.objects.filter(username__in=list(by_username))
-                }
-            User.groups.through.objects.bulk_create(
-                [
-                    User.groups.through(user_id=u.pk, group_id=students_group.pk)
-                    for u in by_username.values()
-                ]
-            )
-            StudentProfile.objects.bulk_create(
-                [
-                    StudentProfile(
-                        user=by_username[row.dni],
-                        dni=row.dni,
-                        first_names=row.first_names,
-                        last_names=row.last_names,
-                        district=row.district,
-                        zone=row.zone,
-                        phone=row.phone,
-                    )
-                    for row in plan.new
-                ]
-            )
-            for profile, row in plan.changed:
-                profile.first_names = row.first_names
-                profile.last_names = row.last_names
-                profile.district = row.district
-                profile.zone = row.zone
-                if row.phone:
-                    profile.phone = row.phone
-            StudentProfile.objects.bulk_update(
-                [p for p, _ in plan.changed],
-                ["first_names", "last_names", "district", "zone", "phone"],
-            )
-            profile_ids = dict(
-                StudentProfile.objects.filter(dni__in=[r.dni for r in plan.to_enroll]).values_list(
-                    "dni", "pk"
-                )
-            )
-            Enrollment.objects.bulk_create(
-                [Enrollment(student_id=profile_ids[r.dni], course=course) for r in plan.to_enroll]
-            )
-            if plan.rejoin:
-                # locked first, as progress_events_record locks them: back in the counters too
-                returning = list(
-                    StudentProfile.objects.select_for_update()
-                    .filter(dni__in=plan.rejoin)
-                    .order_by("pk")
-                )
-                Enrollment.objects.filter(course=course, student__in=returning).update(left_at=None)
-                for back in returning:
-                    lesson_stats_membership_change(student=back, course_id=course.pk, joined=True)
-            result.created = [
-                {
-                    "dni": row.dni,
-                    "first_names": row.first_names,
-                    "last_names": row.last_names,
-                    "district": row.district,
-                    "password": passwords[row.dni][0],
-                }
-                for row in plan.new
-            ]
-            if finalize:
-                finalize(result)
-    except IntegrityError:
-        # Another import (or a coach) created one of these students meanwhile: nothing was
-        # written; running the import again sorts the rows out.
-        result.created = []
-        result.updated = result.enrolled = result.unchanged = 0
-        result.errors = [
-            RowError(
-                0,
-                "",
-                "Otra importación guardó algunos de estos estudiantes al mismo tiempo. No se "
-                "importó nada: vuelva a importar el archivo.",
-            )
+            for row in rows
         ]
-        if finalize:
-            with transaction.atomic():
-                finalize(result)
-    report(100, "Terminado")
-    return result
+    )
+    by_username = {u.username: u for u in users}
+    if any(u.pk is None for u in users):  # backends without RETURNING
+        by_username = {u.username: u for u in User.objects.filter(username__in=list(by_username))}
+    User.groups.through.objects.bulk_create(
+        [
+            User.groups.through(user_id=u.pk, group_id=students_group.pk)
+            for u in by_username.values()
+        ]
+    )
+    return by_username
+
+
+def _import_enrol(*, course: CoursePage, plan: _Plan) -> None:
+    """Enrols the plan's students not in the course yet and takes those coming back in again."""
+    profile_ids = dict(
+        StudentProfile.objects.filter(dni__in=[r.dni for r in plan.to_enroll]).values_list(
+            "dni", "pk"
+        )
+    )
+    Enrollment.objects.bulk_create(
+        [Enrollment(student_id=profile_ids[r.dni], course=course) for r in plan.to_enroll]
+    )
+    if plan.rejoin:
+        # locked first, as progress_events_record locks them: back in the counters too
+        returning = list(
+            StudentProfile.objects.select_for_update().filter(dni__in=plan.rejoin).order_by("pk")
+        )
+        Enrollment.objects.filter(course=course, student__in=returning).update(left_at=None)
+        for back in returning:
+            lesson_stats_membership_change(student=back, course_id=course.pk, joined=True)
 
 
 def student_import_job_create(
