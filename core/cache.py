@@ -68,6 +68,14 @@ def bump(*names: str) -> None:
     transaction.on_commit(lambda: _replace(names))
 
 
+def forget(*keys: str) -> None:
+    """Deletes cache entries keyed on a row (a file's tracking view, a course's district sizes)
+    now and again after the caller's transaction commits: a reader in between could have cached
+    the old rows."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 # --- view restrictions ---------------------------------------------------------------------------
 class CachedViewRestrictionsMixin:
     """A page whose view restrictions (its own and its ancestors') are found through the cache:

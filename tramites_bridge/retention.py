@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import DateTimeField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.anonymise import RetentionStep
+from core.cache import forget
 from tramites_bridge.models import CLOSED_STATUSES, Attachment, Submission, SubmissionEvent
 from tramites_bridge.tracking import track_cache_key
 
@@ -91,9 +91,7 @@ def submissions_anonymise(*, cutoff: datetime, dry_run: bool = False) -> Submiss
             submission.data = dict.fromkeys(submission.data or {}, "")
         Submission.objects.bulk_update(answered, ["data"], batch_size=500)
         # the tracking page's cached copies hold a digest of the old DNI
-        keys = [track_cache_key(submission.code) for submission in answered]
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        forget(*(track_cache_key(submission.code) for submission in answered))
         storage = Attachment._meta.get_field("file").storage
         transaction.on_commit(lambda: _delete_files(storage, file_names))
     return result

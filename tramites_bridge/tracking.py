@@ -19,8 +19,8 @@ import hmac
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
+from core.cache import forget
 from core.throttling import ThrottleRead
 from tramites_bridge.codes import code_normalise
 from tramites_bridge.selectors import (
@@ -51,9 +51,7 @@ def dni_digest(dni: str) -> str:
 def tracking_cache_drop(code: str) -> None:
     """Forgets the cached view of a file now and again when the caller's transaction commits
     (a lookup in between could have cached the old state)."""
-    key = track_cache_key(code)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget(track_cache_key(code))
 
 
 def _snapshot_for(*, code: str, dni: str, ip: str) -> tuple[dict, bool] | None:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.cache import forget
 from core.errors import ValidationFailed
 from lms.hooks import lessons_first_aired
 from lms.models import (
@@ -488,8 +488,7 @@ def lesson_stats_membership_change(
         if names:
             gained.setdefault(names, []).append(progress.lesson_id)
     _stats_add(district=student.district, gained=gained, step=1 if joined else -1)
-    key = district_sizes_key(course_id=course_id)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget(district_sizes_key(course_id=course_id))
 
 
 def course_completion_check(
